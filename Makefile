@@ -1,0 +1,42 @@
+# The two commands of README: `make demo` and `make test`. Both create .venv when missing.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+WV     := $(VENV)/bin/welfare-verify
+STAMP  := $(VENV)/.installed-stamp
+DEMO_DATA ?= data/demo
+DEMO_MONTH ?= 2025-07
+DEMO_HOUSEHOLDS ?= 2000
+
+.PHONY: demo test test-fast lint bench install check-java clean
+
+check-java:
+	@command -v java >/dev/null 2>&1 || { echo "Java is missing: Spark needs a Java 17 runtime (Debian: apt-get install openjdk-17-jre-headless)"; exit 1; }
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: check-java install
+	$(WV) generate --households $(DEMO_HOUSEHOLDS) --data $(DEMO_DATA) --month $(DEMO_MONTH)
+	$(WV) run --data $(DEMO_DATA) --month $(DEMO_MONTH)
+	$(WV) evaluate --data $(DEMO_DATA) --run $(DEMO_MONTH)-monthly
+
+lint: install
+	$(VENV)/bin/ruff check pipelines tests dags
+
+test: check-java install lint
+	$(VENV)/bin/pytest
+
+test-fast: check-java install
+	$(VENV)/bin/pytest -m "not slow"
+
+bench: check-java install
+	$(PY) -m pipelines.bench
+
+clean:
+	rm -rf data/demo .pytest_cache

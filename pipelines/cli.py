@@ -1,0 +1,163 @@
+"""`welfare-verify`: generate synthetic data, run a month, evaluate, summarise."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipelines.config import Settings, load_settings
+from pipelines.errors import EngineError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="低保 eligibility verification engine")
+console = Console()
+
+TIER_ZH = {"hard_event": "硬性事件", "threshold": "超出标准", "inconsistency": "不一致", "verify_identity": "身份待核"}
+
+DataOpt = typer.Option(None, "--data", help="data directory (default ./data or WV_DATA_DIR)")
+ConfigOpt = typer.Option(None, "--config", help="settings file (TOML or YAML)")
+MonthOpt = typer.Option(None, "--month", help="month checked, YYYY-MM")
+
+
+def _settings(config: Path | None, **overrides) -> Settings:
+    return load_settings(config, **overrides)
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+        console=console, transient=False,
+    )
+
+
+def _fail(exc: Exception) -> None:
+    console.print(f"[bold red]error:[/] {exc}")
+    raise typer.Exit(2)
+
+
+@app.command()
+def generate(
+    households: int = typer.Option(2000, "--households", min=1, help="roster households"),
+    seed: int = typer.Option(None, "--seed", help="random seed"),
+    data: Path = DataOpt,
+    month: str = typer.Option("2025-07", "--month", help="month the data is generated for"),
+    config: Path = ConfigOpt,
+) -> None:
+    """Generate synthetic Chongqing registries with ground truth under DATA."""
+    try:
+        from pipelines.synth import SynthConfig, generate as run_generate
+        from pipelines.synth.expected_flags import write_expected_flags
+
+        settings = _settings(config, data_dir=data, seed=seed, month=month)
+        synth_config = SynthConfig(households=households, seed=settings.seed, month=settings.month)
+        with _progress() as bar:
+            task = bar.add_task("generate", total=None)
+
+            def report(step: str, done: int, total: int) -> None:
+                bar.update(task, description=f"generate: {step}", completed=done, total=total)
+
+            summary = run_generate(synth_config, settings.data_dir, settings.rules_dir, progress=report)
+            bar.update(task, description="ground-truth flags")
+            n = write_expected_flags(settings.data_dir, settings.rules_dir, settings.ruleset, settings.month)
+        console.print(summary)
+        console.print(f"ground truth: {n} flags a perfect engine would raise for {settings.month}")
+    except EngineError as exc:
+        _fail(exc)
+
+
+@app.command()
+def run(
+    data: Path = DataOpt,
+    month: str = MonthOpt,
+    run_id: str = typer.Option(None, "--run-id", help="run id (default <month>-monthly)"),
+    master: str = typer.Option(None, "--master", help="Spark master URL"),
+    config: Path = ConfigOpt,
+) -> None:
+    """Verify every roster household for MONTH and write flags with evidence."""
+    try:
+        from pipelines.runner import run_month
+        from pipelines.spark import get_spark
+
+        settings = _settings(config, data_dir=data, month=month, spark_master=master)
+        settings.month_start()
+        with _progress() as bar:
+            task = bar.add_task("start Spark", total=7)
+            spark = get_spark(settings)
+            result = run_month(spark, settings, run_id, progress=lambda step: bar.update(task, description=step, advance=1))
+            bar.update(task, description="done", completed=7)
+        show_summary(result.manifest, result.flags.to_pylist())
+        console.print(f"outputs: {result.run_dir}")
+    except EngineError as exc:
+        _fail(exc)
+
+
+@app.command()
+def evaluate(
+    data: Path = DataOpt,
+    run_id: str = typer.Option(..., "--run", help="run id to evaluate"),
+    config: Path = ConfigOpt,
+) -> None:
+    """Score a run against the generator's ground truth (links and flags)."""
+    try:
+        from pipelines.evaluation import evaluate_run
+
+        settings = _settings(config, data_dir=data)
+        result = evaluate_run(settings.data_dir, run_id)
+        for part in ("links", "flags"):
+            table = Table(title=f"{part}: precision / recall / F1")
+            for col in ("name", "predicted", "actual", "true_positives", "precision", "recall", "f1"):
+                table.add_column(col, justify="left" if col == "name" else "right")
+            for row in result[part]:
+                table.add_row(*(str(row[c]) for c in ("name", "predicted", "actual", "true_positives", "precision", "recall", "f1")))
+            console.print(table)
+        if "lookalikes" in result:
+            la = result["lookalikes"]
+            console.print(f"look-alikes planted: {la['planted']}, wrongly flagged: {len(la['flagged'])}")
+        console.print(f"saved: {settings.data_dir / 'runs' / run_id / 'evaluation.json'}")
+    except EngineError as exc:
+        _fail(exc)
+
+
+def show_summary(manifest: dict, flags: list[dict]) -> None:
+    """Flags by tier and by district, and what each source sent (no personal data)."""
+    from pipelines.regions import region_name
+
+    sources = Table(title=f"sources · run {manifest['run_id']} · month {manifest['month']}")
+    for col in ("source", "as_of", "rows in", "clean", "quarantined", "balanced"):
+        sources.add_column(col, justify="left" if col in ("source", "as_of") else "right")
+    for name, c in manifest["sources"].items():
+        if c.get("as_of"):
+            sources.add_row(name, c["as_of"], str(c["rows_in"]), str(c["rows_clean"]), str(c["rows_quarantined"]), "yes" if c["balanced"] else "NO")
+    console.print(sources)
+    by_code = Table(title=f"flags by tier · {len(flags)} points for review (疑点), not decisions")
+    for col in ("tier", "flag code", "flags", "borderline"):
+        by_code.add_column(col)
+    counter = Counter((f["tier"], f["flag_code"]) for f in flags)
+    borderline = Counter((f["tier"], f["flag_code"]) for f in flags if f["borderline"])
+    for (tier, code), n in sorted(counter.items()):
+        by_code.add_row(f"{TIER_ZH.get(tier, tier)} ({tier})", code, str(n), str(borderline[(tier, code)]))
+    console.print(by_code)
+    by_region = Table(title="flagged households by district")
+    for col in ("region", "district", "households flagged", "flags"):
+        by_region.add_column(col)
+    regions: dict[str, set] = {}
+    nflags: Counter = Counter()
+    for f in flags:
+        regions.setdefault(f["region_code"], set()).add(f["household_id"])
+        nflags[f["region_code"]] += 1
+    for code in sorted(regions):
+        by_region.add_row(code, region_name(code), str(len(regions[code])), str(nflags[code]))
+    console.print(by_region)
+
+
+def main() -> None:  # pragma: no cover
+    try:
+        app()
+    except EngineError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(2)

@@ -1,0 +1,141 @@
+"""One settings object, from defaults, then a TOML/YAML file, then `WV_*` environment variables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from pipelines.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+_MASTER = re.compile(r"^(local(\[(\*|\d+)(,\d+)?\])?|spark://\S+|yarn|k8s://\S+|mesos://\S+)$")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _default_dir(name: str) -> Path:
+    """The project's own `rules/` or `schemas/` when installed from a checkout, else ./name."""
+    bundled = PROJECT_ROOT / name
+    return bundled if bundled.is_dir() else Path(name)
+
+
+class Settings(BaseSettings):
+    """Everything a run depends on; recorded in the run's manifest."""
+
+    model_config = SettingsConfigDict(env_prefix="WV_", extra="forbid", validate_default=True)
+
+    data_dir: Path = Field(Path("data"), description="root of landing/, raw/, clean/, runs/, truth/")
+    spark_master: str = Field("local[*]", description="Spark master URL: local[*] or spark://host:port")
+    spark_driver_memory: str = Field("4g", description="driver memory for local mode")
+    shuffle_partitions: int = Field(8, ge=1, le=100_000)
+    rules_dir: Path = Field(default_factory=lambda: _default_dir("rules"))
+    schemas_dir: Path = Field(default_factory=lambda: _default_dir("schemas"))
+    ruleset: str = Field("chongqing/dibao", description="rule set under rules_dir, without .yaml")
+    month: str | None = Field(None, description="month checked, YYYY-MM")
+    seed: int = Field(20250701, description="seed of the synthetic data generator")
+    mask_personal_data: bool = Field(True, description="mask IDs, names and balances in output")
+
+    @field_validator("spark_master")
+    @classmethod
+    def _master(cls, value: str) -> str:
+        if not _MASTER.match(value):
+            raise ValueError(
+                "expected local, local[N], local[*], spark://host:port, yarn or k8s://..."
+            )
+        return value
+
+    @field_validator("month")
+    @classmethod
+    def _month(cls, value: str | None) -> str | None:
+        if value is not None and not _MONTH.match(value):
+            raise ValueError("expected YYYY-MM, e.g. 2025-07")
+        return value
+
+    @field_validator("rules_dir", "schemas_dir")
+    @classmethod
+    def _exists(cls, value: Path) -> Path:
+        if not value.is_dir():
+            raise ValueError(f"folder {value} does not exist")
+        return value
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        return (init_settings, env_settings, _FileSource(settings_cls))
+
+    def month_start(self) -> dt.date:
+        if self.month is None:
+            raise ConfigError("no month set: pass --month YYYY-MM or set WV_MONTH")
+        return month_start(self.month)
+
+    def public_dict(self) -> dict[str, Any]:
+        """Settings as plain JSON values, for the manifest."""
+        return {k: str(v) if isinstance(v, Path) else v for k, v in self.model_dump().items()}
+
+
+def month_start(month: str) -> dt.date:
+    if not _MONTH.match(month):
+        raise ConfigError(f"month '{month}': expected YYYY-MM, e.g. 2025-07")
+    year, mon = month.split("-")
+    return dt.date(int(year), int(mon), 1)
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    """Values from the file named by WV_CONFIG (TOML or YAML); below env vars in precedence."""
+
+    def __init__(self, settings_cls, path: Path | None = None):
+        super().__init__(settings_cls)
+        self.path = path
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - unused by __call__
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = os.environ.get("WV_CONFIG")
+        return read_config_file(Path(path)) if path else {}
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"{path}: configuration file not found")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot parse ({exc})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a table of settings")
+    return data.get("welfare_verify", data)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings; every invalid value is reported at once with where it came from."""
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    previous = os.environ.get("WV_CONFIG")
+    try:
+        if config_file is not None:
+            os.environ["WV_CONFIG"] = str(config_file)
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "settings"
+            problems.append(
+                f"setting '{field}' (env WV_{field.upper()}): {err['msg']} "
+                f"(got {err.get('input')!r})"
+            )
+        raise ConfigError(problems) from None
+    finally:
+        if config_file is not None:
+            if previous is None:
+                os.environ.pop("WV_CONFIG", None)
+            else:
+                os.environ["WV_CONFIG"] = previous

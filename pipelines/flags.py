@@ -1,0 +1,183 @@
+"""Flags: each fired rule becomes a point for review with its evidence and a plain explanation.
+
+A flag never changes a payment and never decides: it says what the registries show, against
+which rule and threshold, from which records, so a caseworker can judge it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from pipelines.household import FACT_EVIDENCE
+from pipelines.masking import mask_key
+from pipelines.policy import RuleSet
+from pipelines.schemas import Schema
+
+TIER_ORDER = {"hard_event": 0, "threshold": 1, "inconsistency": 2, "verify_identity": 3}
+
+FLAG_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("flag_id", pa.string()),
+        ("month", pa.string()),
+        ("household_id", pa.string()),
+        ("region_code", pa.string()),
+        ("person_key", pa.string()),
+        ("flag_code", pa.string()),
+        ("tier", pa.string()),
+        ("rule_id", pa.string()),
+        ("rule_version", pa.int32()),
+        ("legal_basis", pa.string()),
+        ("value", pa.decimal128(20, 2)),
+        ("threshold", pa.decimal128(20, 2)),
+        ("margin", pa.decimal128(12, 4)),
+        ("borderline", pa.bool_()),
+        ("money_at_stake", pa.decimal128(20, 2)),
+        ("evidence", pa.string()),
+        ("evidence_hash", pa.string()),
+        ("explanation_zh", pa.string()),
+        ("explanation_en", pa.string()),
+    ]
+)
+
+
+def fired_rules(decisions: DataFrame, facts: DataFrame) -> DataFrame:
+    """One row per (household, fired rule) with the facts the explanation needs."""
+    exploded = decisions.select(
+        "month", "household_id", "region_code", F.explode("rule_results").alias("r")
+    ).where("r.fired")
+    return exploded.join(
+        facts.select("household_id", "members_counted", "income_lookback_months", "benefit_amount"),
+        "household_id",
+    ).select("month", "household_id", "region_code", "members_counted",
+             "income_lookback_months", "benefit_amount", "r.*")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _pct(margin: Decimal | None) -> str:
+    return "—" if margin is None else f"{margin * 100:.1f}%"
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def build_flags(
+    fired: list[dict],
+    contributions: list[dict],
+    ruleset: RuleSet,
+    schemas: dict[str, Schema],
+    run_id: str,
+) -> pa.Table:
+    """Assemble flags from fired-rule rows and the contributions of those households."""
+    by_household: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for c in contributions:
+        by_household[(c["household_id"], c["fact"])].append(c)
+    pii_parts = {
+        name: [schema.column(k).pii != "none" for k in schema.key] for name, schema in schemas.items()
+    }
+    rows = []
+    for f in fired:
+        rule = ruleset.rule(f["rule_id"])
+        wanted: list[str] = []
+        for fact in (*rule.value.facts, *rule.threshold.facts):
+            for ev in FACT_EVIDENCE.get(fact, ()):
+                if ev not in wanted:
+                    wanted.append(ev)
+        records = []
+        for fact in wanted:
+            for c in sorted(by_household.get((f["household_id"], fact), []),
+                            key=lambda c: (c["source"], c["record_key"], c["fact"])):
+                records.append(
+                    {
+                        "fact": fact,
+                        "source": c["source"],
+                        "as_of": c["as_of"],
+                        "file": c["file"],
+                        "row": c["row"],
+                        "record_key": mask_key(c["record_key"], pii_parts.get(c["source"], [])),
+                        "person_key": c["person_key"],
+                        "amount": _plain(c["amount"]),
+                        "detail": json.loads(c["detail"]) if c["detail"] else {},
+                        "link": {"method": c["link_method"], "score": c["link_score"]},
+                    }
+                )
+        persons = sorted({r["person_key"] for r in records if r["fact"] == "deceased_members"})
+        evidence = {
+            "ruleset": {"name": ruleset.name, "version": ruleset.version},
+            "rule": {"id": rule.id, "version": rule.version, "legal_basis": rule.legal_basis,
+                     "title_zh": rule.title_zh, "title_en": rule.title_en},
+            "month": f["month"],
+            "test": {
+                "value_expression": f["value_expression"],
+                "op": f["op"],
+                "threshold_expression": f["threshold_expression"],
+                "value": _plain(f["value"]),
+                "threshold": _plain(f["threshold"]),
+                "margin": _plain(f["margin"]),
+                "borderline": f["borderline"],
+            },
+            "parameters": json.loads(f["parameters"]),
+            "records": records,
+        }
+        evidence_json = json.dumps(evidence, ensure_ascii=False, sort_keys=True)
+        fields = _Blank(
+            value=_plain(f["value"]),
+            threshold=_plain(f["threshold"]),
+            margin_pct=_pct(f["margin"]),
+            members=f["members_counted"],
+            lookback=f["income_lookback_months"],
+            month=f["month"],
+        )
+        rows.append(
+            {
+                "run_id": run_id,
+                "flag_id": hashlib.sha256(
+                    f"{f['month']}|{f['household_id']}|{rule.flag_code}".encode()
+                ).hexdigest()[:16],
+                "month": f["month"],
+                "household_id": f["household_id"],
+                "region_code": f["region_code"],
+                "person_key": ",".join(persons) or None,
+                "flag_code": rule.flag_code,
+                "tier": rule.tier,
+                "rule_id": rule.id,
+                "rule_version": rule.version,
+                "legal_basis": rule.legal_basis,
+                "value": f["value"],
+                "threshold": f["threshold"],
+                "margin": f["margin"],
+                "borderline": bool(f["borderline"]),
+                "money_at_stake": f["benefit_amount"],
+                "evidence": evidence_json,
+                "evidence_hash": hashlib.sha256(evidence_json.encode()).hexdigest(),
+                "explanation_zh": rule.explanation_zh.format_map(fields),
+                "explanation_en": rule.explanation_en.format_map(fields),
+            }
+        )
+    rows.sort(
+        key=lambda r: (
+            TIER_ORDER[r["tier"]],
+            -(r["money_at_stake"] or Decimal(0)),
+            r["household_id"],
+            r["flag_code"],
+        )
+    )
+    return pa.Table.from_pylist(rows, schema=FLAG_SCHEMA)

@@ -1,0 +1,178 @@
+"""The stage runner: the only place the monthly run reads and writes data.
+
+landing → raw → clean + quarantine → links → contributions → household facts → decisions →
+flags, each written atomically under the data directory, then `runs/<run_id>/manifest.json`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from pipelines import evaluate as evaluate_stage
+from pipelines import flags as flag_stage
+from pipelines import household, validate
+from pipelines.audit import RunLog, engine_version, ruleset_record
+from pipelines.config import Settings
+from pipelines.errors import InputError
+from pipelines.ingest import Extract, ingest_source
+from pipelines.link import link_by_id, roster_people, source_people
+from pipelines.policy import load_ruleset
+from pipelines.schemas import load_schemas
+from pipelines.storage import write_arrow, write_json, write_spark
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    run_dir: Path
+    manifest: dict[str, Any]
+    flags: pa.Table
+    log: RunLog = field(repr=False, default_factory=RunLog)
+
+
+def default_run_id(month: str) -> str:
+    return f"{month}-monthly"
+
+
+def run_month(spark: SparkSession, settings: Settings, run_id: str | None = None,
+              progress: Progress | None = None) -> RunResult:
+    """Verify every roster household for `settings.month`; returns the manifest and flags."""
+    say = progress or (lambda step: None)
+    month = settings.month
+    if month is None:
+        raise InputError("no month to check: pass --month YYYY-MM")
+    run_id = run_id or default_run_id(month)
+    data = settings.data_dir
+    run_dir = data / "runs" / run_id
+    log = RunLog()
+    schemas = load_schemas(settings.schemas_dir)
+    ruleset = load_ruleset(settings.rules_dir, settings.ruleset)
+    period = household.Period.of(month, ruleset.params)
+    if "roster" not in schemas:
+        raise InputError(f"{settings.schemas_dir}: no roster schema (roster.yaml)")
+
+    # ingest + validate, source by source
+    extracts: list[Extract] = []
+    counts: dict[str, dict[str, Any]] = {}
+    clean: dict[str, DataFrame] = {}
+    for source, schema in schemas.items():
+        say(f"ingest {source}")
+        found, raw_path, unreadable = ingest_source(schema, data, period.end)
+        if raw_path is None:
+            if source == "roster":
+                raise InputError(f"{data / 'landing' / 'roster'}: no roster extract dated on or before {period.end}")
+            counts[source] = {"extract": None}
+            continue
+        extracts.extend(found)
+        as_of = found[0].as_of
+        raw = spark.read.parquet(str(raw_path))
+        good, bad = validate.split(raw, schema)
+        clean_path = data / "clean" / source / as_of
+        n_clean = write_spark(good, clean_path, ["_file", "_row"])
+        quarantine = bad
+        if unreadable.num_rows:
+            quarantine = quarantine.unionByName(spark.createDataFrame(unreadable.to_pandas(), schema=bad.schema))
+        n_quarantined = write_spark(quarantine, data / "quarantine" / source / as_of, ["file", "row"])
+        rows_in = sum(e.rows_read for e in found)
+        by_reason = {r["reason"]: r["count"] for r in spark.read.parquet(str(data / "quarantine" / source / as_of)).groupBy("reason").count().collect()}
+        counts[source] = {
+            "as_of": as_of,
+            "rows_in": rows_in,
+            "rows_clean": n_clean,
+            "rows_quarantined": n_quarantined,
+            "quarantine_by_reason": dict(sorted(by_reason.items())),
+            "balanced": rows_in == n_clean + n_quarantined,
+        }
+        clean[source] = spark.read.parquet(str(clean_path))
+    log.stage_done("ingest_validate")
+
+    # link
+    say("link")
+    roster = clean["roster"]
+    people = roster_people(roster.where(F.col("status") == "active"))
+    link_parts = [
+        link_by_id(people, source_people(df, schemas[source]))
+        for source, df in sorted(clean.items())
+        if source != "roster"
+    ]
+    links = link_parts[0]
+    for part in link_parts[1:]:
+        links = links.unionByName(part)
+    n_links = write_spark(links, run_dir / "links", ["source", "source_record_key", "person_key"])
+    links = spark.read.parquet(str(run_dir / "links"))
+    link_counts = {
+        f"{r['source']}/{r['method']}": r["count"]
+        for r in links.groupBy("source", "method").count().collect()
+    }
+    log.stage_done("link")
+
+    # household facts
+    say("household facts")
+    contrib = household.contributions(clean, links, period)
+    write_spark(contrib, run_dir / "contributions", ["household_id", "fact", "source", "record_key"])
+    contrib = spark.read.parquet(str(run_dir / "contributions"))
+    facts = household.facts(roster, contrib, period)
+    n_households = write_spark(facts, run_dir / "households", ["household_id"])
+    facts = spark.read.parquet(str(run_dir / "households"))
+    log.stage_done("household")
+
+    # evaluate
+    say("evaluate rules")
+    decisions = evaluate_stage.evaluate(facts, ruleset, period.start)
+    write_spark(decisions, run_dir / "decisions", ["household_id"])
+    decisions = spark.read.parquet(str(run_dir / "decisions"))
+    log.stage_done("evaluate")
+
+    # flags
+    say("flags")
+    fired_df = flag_stage.fired_rules(decisions, facts)
+    fired = [r.asDict(recursive=True) for r in fired_df.orderBy("household_id", "rule_id").collect()]
+    flagged = fired_df.select("household_id").distinct()
+    contrib_rows = [
+        r.asDict() for r in contrib.join(flagged, "household_id").orderBy(
+            "household_id", "fact", "source", "record_key").collect()
+    ]
+    flags = flag_stage.build_flags(fired, contrib_rows, ruleset, schemas, run_id)
+    write_arrow(flags, run_dir / "flags" / "flags.parquet")
+    log.stage_done("flags")
+
+    manifest = {
+        "run_id": run_id,
+        "month": month,
+        "engine_version": engine_version(),
+        "settings": {
+            k: v for k, v in settings.public_dict().items()
+            if k not in ("data_dir", "rules_dir", "schemas_dir")
+        },
+        "ruleset": ruleset_record(ruleset, settings.rules_dir),
+        "inputs": [e.as_dict() for e in sorted(extracts, key=lambda e: (e.source, e.file))],
+        "sources": dict(sorted(counts.items())),
+        "stages": {
+            "links": {"rows": n_links, "by_source_method": dict(sorted(link_counts.items()))},
+            "households": {"rows": n_households},
+            "flags": {
+                "rows": flags.num_rows,
+                "by_code": dict(sorted(_count(flags.column("flag_code").to_pylist()).items())),
+            },
+        },
+        "outputs": ["links", "contributions", "households", "decisions", "flags/flags.parquet"],
+    }
+    write_json(manifest, run_dir / "manifest.json")
+    log.write(run_dir / "run_log.json", "succeeded")
+    return RunResult(run_id, run_dir, manifest, flags, log)
+
+
+def _count(values: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return out

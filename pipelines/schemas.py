@@ -1,0 +1,152 @@
+"""Registry schemas: one YAML per source in `schemas/`, the contract of what each agency sends."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from pipelines.errors import ConfigError
+
+TYPES = ("string", "int", "decimal", "date", "month", "code")
+PII = ("none", "id_number", "name", "amount", "address", "account", "quasi", "sensitive")
+FORMATS = ("csv", "parquet")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool
+    aliases: tuple[str, ...]
+    pii: str
+    codes: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Schema:
+    source: str
+    title_zh: str
+    holder: str
+    file: str
+    format: str
+    encoding: str | None
+    key: tuple[str, ...]
+    person_id: str
+    person_name: str | None
+    columns: tuple[Column, ...]
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def header_map(self) -> dict[str, str]:
+        """Normalized header text (canonical name or any alias) → canonical column name."""
+        mapping: dict[str, str] = {}
+        for col in self.columns:
+            for label in (col.name, *col.aliases):
+                mapping[normalize_header(label)] = col.name
+        return mapping
+
+
+def normalize_header(text: str) -> str:
+    """Headers as agencies write them: full-width forms, stray spaces, BOMs, case."""
+    text = unicodedata.normalize("NFKC", str(text)).replace("\ufeff", "")
+    return "".join(text.split()).lower()
+
+
+def _column(entry: dict, where: str, problems: list[str]) -> Column | None:
+    if not isinstance(entry, dict) or not entry.get("name"):
+        problems.append(f"{where}: each column needs a 'name'")
+        return None
+    ctype = entry.get("type", "string")
+    if ctype not in TYPES:
+        problems.append(f"{where} ({entry['name']}): type '{ctype}' is not one of {', '.join(TYPES)}")
+    pii = entry.get("pii", "none")
+    if pii not in PII:
+        problems.append(f"{where} ({entry['name']}): pii '{pii}' is not one of {', '.join(PII)}")
+    codes = entry.get("codes") or {}
+    if ctype == "code" and not codes:
+        problems.append(f"{where} ({entry['name']}): a code column needs a 'codes' table")
+    return Column(
+        name=str(entry["name"]),
+        type=ctype,
+        required=bool(entry.get("required", False)),
+        aliases=tuple(str(a) for a in entry.get("aliases") or ()),
+        pii=pii,
+        codes={str(k): str(v) for k, v in codes.items()},
+    )
+
+
+def load_schema(path: Path) -> Schema:
+    problems: list[str] = []
+    schema = _load(path, problems)
+    if problems:
+        raise ConfigError(problems)
+    return schema
+
+
+def _load(path: Path, problems: list[str]) -> Schema | None:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        problems.append(f"{path}: not valid YAML ({exc})")
+        return None
+    if not isinstance(doc, dict):
+        problems.append(f"{path}: expected a mapping")
+        return None
+    for key in ("source", "format", "key", "person", "columns"):
+        if not doc.get(key):
+            problems.append(f"{path}: missing key '{key}'")
+    if problems:
+        return None
+    columns = [c for i, e in enumerate(doc["columns"]) if (c := _column(e, f"{path}: columns[{i}]", problems))]
+    names = {c.name for c in columns}
+    fmt = doc["format"].get("type")
+    if fmt not in FORMATS:
+        problems.append(f"{path}: format.type '{fmt}' is not one of {', '.join(FORMATS)}")
+    for k in doc["key"]:
+        if k not in names:
+            problems.append(f"{path}: key column '{k}' is not a declared column")
+    person = doc["person"]
+    for role in ("id", "name"):
+        if person.get(role) and person[role] not in names:
+            problems.append(f"{path}: person.{role} '{person[role]}' is not a declared column")
+    if path.stem != doc["source"]:
+        problems.append(f"{path}: source '{doc['source']}' must match the file name")
+    return Schema(
+        source=str(doc["source"]),
+        title_zh=str(doc.get("title_zh", doc["source"])),
+        holder=str(doc.get("holder", "")),
+        file=str(path),
+        format=str(fmt),
+        encoding=doc["format"].get("encoding"),
+        key=tuple(doc["key"]),
+        person_id=str(person.get("id")),
+        person_name=person.get("name"),
+        columns=tuple(columns),
+    )
+
+
+def load_schemas(schemas_dir: Path | str) -> dict[str, Schema]:
+    """Every schema in the folder, keyed by source; all problems reported together."""
+    schemas_dir = Path(schemas_dir)
+    problems: list[str] = []
+    schemas: dict[str, Schema] = {}
+    for path in sorted(schemas_dir.glob("*.yaml")):
+        schema = _load(path, problems)
+        if schema is not None:
+            schemas[schema.source] = schema
+    if not schemas and not problems:
+        problems.append(f"{schemas_dir}: no schema files (*.yaml)")
+    if problems:
+        raise ConfigError(problems)
+    return schemas

@@ -1,0 +1,1 @@
+"""Pulling registry extracts: file drops now; databases come with the registries issue."""

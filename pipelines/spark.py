@@ -1,0 +1,48 @@
+"""The one place a SparkSession is built: local[*] by default, any master URL by setting."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from pipelines.config import Settings
+from pipelines.errors import EnvironmentProblem
+
+
+def require_java() -> None:
+    """Fail in one clear line when no Java runtime is available (Spark needs Java 17 or 21)."""
+    if os.environ.get("JAVA_HOME") or shutil.which("java"):
+        return
+    raise EnvironmentProblem("Java is missing: install a Java 17 runtime (e.g. apt-get install openjdk-17-jre-headless)")
+
+
+def get_spark(settings: Settings, app_name: str = "welfare-verify"):
+    """A SparkSession for the settings' master; reuses a running one with the same master."""
+    require_java()
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", os.environ.get("PYSPARK_PYTHON", _python()))
+    builder = (
+        SparkSession.builder.appName(app_name)
+        .master(settings.spark_master)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
+        .config("spark.sql.session.timeZone", "Asia/Shanghai")
+        .config("spark.sql.legacy.javaCharsets", "true")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+        .config("spark.driver.extraJavaOptions", "-Duser.timezone=Asia/Shanghai")
+        .config("spark.executor.extraJavaOptions", "-Duser.timezone=Asia/Shanghai")
+    )
+    if settings.spark_master.startswith("local"):
+        builder = builder.config("spark.driver.memory", settings.spark_driver_memory)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def _python() -> str:
+    import sys
+
+    return sys.executable

@@ -1,0 +1,78 @@
+"""Atomic, deterministic writes: a temporary path renamed into place, stable file names.
+
+A killed run leaves no half-written output; rerunning a run id replaces its outputs whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary sibling of `target`; on success it replaces `target` (file or folder)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:8]}"
+    try:
+        yield tmp
+        replace(tmp, target)
+    finally:
+        if tmp.exists():
+            _remove(tmp)
+
+
+def replace(src: Path, target: Path) -> None:
+    old = None
+    if target.exists():
+        old = target.parent / f".old-{target.name}-{uuid.uuid4().hex[:8]}"
+        os.replace(target, old)
+    os.replace(src, target)
+    if old is not None:
+        _remove(old)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def write_arrow(table: pa.Table, target: Path) -> None:
+    """One Parquet file, written by pyarrow (same table → same bytes)."""
+    with atomic_path(target) as tmp:
+        pq.write_table(table, tmp, compression="snappy")
+
+
+def write_json(data: Any, target: Path) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+
+
+def write_spark(df, target: Path, order_by: list[str], partitions: int = 1) -> int:
+    """Write a Spark DataFrame sorted, as `part-00000.parquet`…; returns the row count.
+
+    Spark names its files with a random UUID; renaming them and dropping the checksum files
+    makes the folder byte-identical between runs of the same data.
+    """
+    ordered = df.orderBy(*order_by)
+    ordered = ordered.coalesce(partitions) if partitions == 1 else ordered
+    with atomic_path(target) as tmp:
+        ordered.write.mode("overwrite").parquet(str(tmp))
+        parts = sorted(p for p in tmp.iterdir() if p.name.startswith("part-"))
+        for extra in tmp.iterdir():
+            if not extra.name.startswith("part-"):
+                _remove(extra)
+        for i, part in enumerate(parts):
+            part.rename(tmp / f"part-{i:05d}.parquet")
+    return pq.ParquetDataset(target).read(columns=[]).num_rows if parts else 0
