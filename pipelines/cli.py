@@ -50,7 +50,8 @@ def generate(
 ) -> None:
     """Generate synthetic Chongqing registries with ground truth under DATA."""
     try:
-        from pipelines.synth import SynthConfig, generate as run_generate
+        from pipelines.synth import SynthConfig
+        from pipelines.synth import generate as run_generate
         from pipelines.synth.expected_flags import write_expected_flags
 
         settings = _settings(config, data_dir=data, seed=seed, month=month)
@@ -86,10 +87,10 @@ def run(
         settings = _settings(config, data_dir=data, month=month, spark_master=master)
         settings.month_start()
         with _progress() as bar:
-            task = bar.add_task("start Spark", total=7)
+            task = bar.add_task("start Spark", total=None)
             spark = get_spark(settings)
-            result = run_month(spark, settings, run_id, progress=lambda step: bar.update(task, description=step, advance=1))
-            bar.update(task, description="done", completed=7)
+            result = run_month(spark, settings, run_id, progress=lambda step: bar.update(task, description=step))
+            bar.update(task, description="done", total=1, completed=1)
         show_summary(result.manifest, result.flags.to_pylist())
         console.print(f"outputs: {result.run_dir}")
     except EngineError as exc:

@@ -1,0 +1,70 @@
+import datetime as dt
+from decimal import Decimal
+
+from pipelines.config import PROJECT_ROOT
+from pipelines.schemas import load_schemas
+from pipelines.validate import split
+
+SCHEMAS = load_schemas(PROJECT_ROOT / "schemas")
+META = {"_source": "bank_deposits", "_as_of": "2025-06-30", "_file": "landing/b.csv"}
+
+
+def raw_frame(spark, schema, rows):
+    cols = [c.name for c in schema.columns]
+    data = [{**{c: r.get(c) for c in cols}, **META, "_row": i + 2} for i, r in enumerate(rows)]
+    ddl = ", ".join(f"{c} string" for c in cols) + ", _source string, _as_of string, _file string, _row bigint"
+    return spark.createDataFrame(data, ddl)
+
+
+def bank(**kw):
+    row = {"bank": "重庆农商行", "account_no": "6217001", "id_number": "500103195001011234", "name": "张三",
+           "account_type": "活期", "balance": "1,234.50", "as_of_date": "2025-06-30"}
+    row.update(kw)
+    return row
+
+
+def test_types_codes_and_quarantine_reasons(spark):
+    schema = SCHEMAS["bank_deposits"]
+    rows = [
+        bank(),
+        bank(account_no="6217002", balance="abc"),
+        bank(account_no="6217003", as_of_date="2025-02-30"),
+        bank(account_no="6217004", account_type="外币"),
+        bank(account_no="6217005", balance=" "),
+        bank(account_no="6217006", as_of_date="2025年6月30日", account_type="理财"),
+    ]
+    clean, quarantine = split(raw_frame(spark, schema, rows), schema)
+    good = {r["account_no"]: r for r in clean.collect()}
+    assert set(good) == {"6217001", "6217006"}
+    assert good["6217001"]["balance"] == Decimal("1234.50")
+    assert good["6217001"]["account_type"] == "demand"
+    assert good["6217006"]["as_of_date"] == dt.date(2025, 6, 30)
+    assert good["6217006"]["record_key"] == "6217006"
+    bad = {(r["row"], r["column"], r["reason"], r["raw_value"]) for r in quarantine.collect()}
+    assert bad == {
+        (3, "balance", "BAD_DECIMAL", "abc"),
+        (4, "as_of_date", "BAD_DATE", "2025-02-30"),
+        (5, "account_type", "UNKNOWN_CODE", "外币"),
+        (6, "balance", "MISSING_REQUIRED", " "),
+    }
+
+
+def test_duplicates_are_quarantined_not_dropped(spark):
+    schema = SCHEMAS["bank_deposits"]
+    rows = [bank(), bank(), bank(balance="99")]
+    clean, quarantine = split(raw_frame(spark, schema, rows), schema)
+    assert [r["_row"] for r in clean.collect()] == [2]
+    reasons = sorted((r["row"], r["reason"]) for r in quarantine.collect())
+    assert reasons == [(3, "DUPLICATE_ROW"), (4, "DUPLICATE_KEY")]
+    assert clean.count() + quarantine.count() == len(rows)
+
+
+def test_month_forms(spark):
+    schema = SCHEMAS["social_insurance"]
+    rows = [
+        {"record_no": str(i), "insurance_type": "职工", "month": m}
+        for i, m in enumerate(["2025-05", "202505", "2025年5月", "2025/5", "2025-13"])
+    ]
+    clean, quarantine = split(raw_frame(spark, schema, rows), schema)
+    assert sorted(r["month"] for r in clean.collect()) == ["2025-05"] * 4
+    assert [r["reason"] for r in quarantine.collect()] == ["BAD_MONTH"]
