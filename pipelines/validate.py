@@ -30,47 +30,62 @@ def _month(text: Column) -> Column:
     return F.when(ok, F.concat_ws("-", year, F.lpad(mon, 2, "0")))
 
 
-def typed(schema: Schema) -> list[tuple[str, Column, Column]]:
-    """For each column: its name, its typed value, and its problem (struct or null)."""
-    out = []
+def _typed_value(col: Column, text: Column) -> tuple[Column, str | None]:
+    """The typed value of one column's text, and the reason code when it does not convert."""
+    if col.type == "int":
+        return text.try_cast("bigint"), "BAD_INT"
+    if col.type == "decimal":
+        return F.regexp_replace(text, r"[,，¥￥\s]", "").try_cast(DECIMAL), "BAD_DECIMAL"
+    if col.type == "date":
+        return parse_date_col(text), "BAD_DATE"
+    if col.type == "month":
+        return _month(text), "BAD_MONTH"
+    if col.type == "code":
+        pairs = [F.lit(x) for k, v in sorted(col.codes.items()) for x in (k, v)]
+        canonical = F.when(text.isin(sorted(set(col.codes.values()))), text)
+        return F.coalesce(F.create_map(*pairs)[text], canonical), "UNKNOWN_CODE"
+    return text, None
+
+
+def typed(raw: DataFrame, schema: Schema) -> DataFrame:
+    """Typed values beside the raw text (`_raw_<name>`) and the list of problems per row.
+
+    Two projections, so that each typed value (a date parse is a large expression) is
+    computed once and the problem checks read the computed column.
+    """
+    meta = [F.col(m) for m in ("_source", "_as_of", "_file", "_row")]
+    first = raw.select(
+        *[F.col(c.name).alias(f"_raw_{c.name}") for c in schema.columns],
+        *[_typed_value(c, _blank_to_null(F.col(c.name)))[0].alias(c.name) for c in schema.columns],
+        record_key(schema).alias("record_key"),
+        *meta,
+    )
+    problems = []
     for col in schema.columns:
-        text = _blank_to_null(F.col(col.name))
-        if col.type == "int":
-            value = text.try_cast("bigint")
-            reason = "BAD_INT"
-        elif col.type == "decimal":
-            value = F.regexp_replace(text, r"[,，¥￥\s]", "").try_cast(DECIMAL)
-            reason = "BAD_DECIMAL"
-        elif col.type == "date":
-            value = parse_date_col(text)
-            reason = "BAD_DATE"
-        elif col.type == "month":
-            value = _month(text)
-            reason = "BAD_MONTH"
-        elif col.type == "code":
-            pairs = [F.lit(x) for k, v in sorted(col.codes.items()) for x in (k, v)]
-            table = F.create_map(*pairs)
-            value = F.coalesce(table[text], F.when(text.isin(sorted(set(col.codes.values()))), text))
-            reason = "UNKNOWN_CODE"
-        else:
-            value, reason = text, None
+        text = _blank_to_null(F.col(f"_raw_{col.name}"))
+        _, reason = _typed_value(col, text)
         problem_reason = F.lit(None).cast("string")
         if reason is not None:
-            problem_reason = F.when(text.isNotNull() & value.isNull(), F.lit(reason))
+            problem_reason = F.when(text.isNotNull() & F.col(col.name).isNull(), F.lit(reason))
         if col.required:
-            problem_reason = F.coalesce(
-                problem_reason, F.when(text.isNull(), F.lit("MISSING_REQUIRED"))
+            problem_reason = F.coalesce(problem_reason, F.when(text.isNull(), F.lit("MISSING_REQUIRED")))
+        problems.append(
+            F.when(
+                problem_reason.isNotNull(),
+                F.struct(
+                    F.lit(col.name).alias("column"),
+                    problem_reason.alias("reason"),
+                    F.col(f"_raw_{col.name}").alias("raw_value"),
+                ),
             )
-        problem = F.when(
-            problem_reason.isNotNull(),
-            F.struct(
-                F.lit(col.name).alias("column"),
-                problem_reason.alias("reason"),
-                F.col(col.name).alias("raw_value"),
-            ),
         )
-        out.append((col.name, value, problem))
-    return out
+    return first.select(
+        *[F.col(c.name) for c in schema.columns],
+        "record_key",
+        F.sha2(F.to_json(F.struct(*[F.col(f"_raw_{c.name}") for c in schema.columns])), 256).alias("_content"),
+        *meta,
+        F.filter(F.array(*problems), lambda p: p.isNotNull()).alias("_problems"),
+    )
 
 
 def record_key(schema: Schema) -> Column:
@@ -79,15 +94,7 @@ def record_key(schema: Schema) -> Column:
 
 def split(raw: DataFrame, schema: Schema) -> tuple[DataFrame, DataFrame]:
     """Typed clean rows and quarantined rows (one row per bad input row, its first problem)."""
-    columns = typed(schema)
-    problems = F.filter(F.array(*[p for _, _, p in columns]), lambda p: p.isNotNull())
-    checked = raw.select(
-        *[value.alias(name) for name, value, _ in columns],
-        record_key(schema).alias("record_key"),
-        F.sha2(F.to_json(F.struct(*[F.col(c.name) for c in schema.columns])), 256).alias("_content"),
-        *[F.col(m) for m in ("_source", "_as_of", "_file", "_row")],
-        problems.alias("_problems"),
-    )
+    checked = typed(raw, schema)
     bad = checked.where(F.size("_problems") > 0)
     good = checked.where(F.size("_problems") == 0)
     window = Window.partitionBy("record_key").orderBy("_file", "_row")

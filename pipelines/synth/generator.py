@@ -1,0 +1,277 @@
+"""`generate`: the synthetic Chongqing registries, their files and the ground truth."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from pipelines.policy.parameters import load_parameters
+from pipelines.schemas import load_schemas
+from pipelines.synth import registries
+from pipelines.synth.config import LOOKALIKES, PROBLEMS, SynthConfig, random_streams
+from pipelines.synth.encode import encode
+from pipelines.synth.plant import plant
+from pipelines.synth.world import build_world
+from pipelines.synth.writers import schema_types, write_csv, write_json, write_parquet
+
+SOURCES = (
+    "roster",
+    "hukou",
+    "cremation",
+    "bank_deposits",
+    "real_estate",
+    "vehicles",
+    "business",
+    "social_insurance",
+    "custody",
+)
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class GenerationSummary:
+    """What a run wrote: records per source, planted households per code, where the files are."""
+
+    data_dir: Path
+    seed: int
+    month: str
+    as_of: str
+    households: int
+    persons: int
+    roster_persons: int
+    records: dict[str, int] = field(default_factory=dict)  # distinct records per source
+    lines: dict[str, int] = field(default_factory=dict)  # data lines written, duplicates included
+    planted: dict[str, int] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # source -> path under data_dir
+    truth: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        lines = [
+            f"synthetic Chongqing data for {self.month} "
+            f"(extracts as of {self.as_of}), seed {self.seed}",
+            f"  {self.households} roster households, {self.roster_persons} roster members, "
+            f"{self.persons} people in all",
+            "  records per source (lines written, duplicates included):",
+        ]
+        for source in SOURCES:
+            lines.append(
+                f"    {source:<17} {self.records[source]:>10,} ({self.lines[source]:,})"
+                f"  {self.files[source]}"
+            )
+        lines.append("  planted per code:")
+        for code, n in self.planted.items():
+            lines.append(f"    {code:<29} {n:>5}")
+        lines.append(f"  ground truth under {self.data_dir / 'truth'}; took {self.seconds:.1f} s")
+        return "\n".join(lines)
+
+    def __rich__(self):
+        from rich.console import Group
+        from rich.table import Table
+
+        files = Table(title=f"synthetic data {self.month} · seed {self.seed} · as of {self.as_of}")
+        for name, justify in (
+            ("source", "left"),
+            ("records", "right"),
+            ("lines", "right"),
+            ("file", "left"),
+        ):
+            files.add_column(name, justify=justify)
+        for source in SOURCES:
+            files.add_row(
+                source,
+                f"{self.records[source]:,}",
+                f"{self.lines[source]:,}",
+                Path(self.files[source]).name,
+            )
+        planted = Table(title="planted roster households")
+        planted.add_column("code")
+        planted.add_column("households", justify="right")
+        for code, n in self.planted.items():
+            planted.add_row(code, str(n))
+        note = (
+            f"{self.households} roster households, {self.persons} people; files under "
+            f"{self.data_dir / 'landing'}, truth under {self.data_dir / 'truth'}; "
+            f"{self.seconds:.1f} s"
+        )
+        return Group(files, planted, note)
+
+
+def _schemas_dir(rules_dir: Path) -> Path:
+    beside = Path(rules_dir).resolve().parent / "schemas"
+    if beside.is_dir():
+        return beside
+    return Path(__file__).resolve().parents[2] / "schemas"
+
+
+def landing_path(data_dir: Path, source: str, as_of: str, fmt: str) -> Path:
+    stamp = as_of.replace("-", "")
+    return Path(data_dir) / "landing" / source / as_of / f"{source}_{stamp}.{fmt}"
+
+
+def generate(
+    config: SynthConfig,
+    data_dir: Path,
+    rules_dir: Path,
+    progress: Progress | None = None,
+    schemas_dir: Path | None = None,
+) -> GenerationSummary:
+    """Generate the roster, the registries and the ground truth under `data_dir`.
+
+    Deterministic: the same config writes byte-identical files. `progress(step, done, total)`
+    is called as the steps advance.
+    """
+    started = time.perf_counter()
+    data_dir = Path(data_dir)
+    total = 4 + len(SOURCES)
+    done = 0
+
+    def step(name: str) -> None:
+        nonlocal done
+        if progress is not None:
+            progress(name, done, total)
+        done += 1
+
+    schemas = load_schemas(schemas_dir or _schemas_dir(rules_dir))
+    params = load_parameters(rules_dir)
+    rngs = random_streams(config.seed)
+    step("people and households")
+    world = build_world(config, params, rngs)
+    step("planting problems and look-alikes")
+    plant(world, rngs("plant"))
+    step("registry extracts")
+    frames = registries.build_registries(world, rngs)
+
+    persons = world.persons
+    planted_ids = {p["household_id"] for p in world.planted}
+    protected = persons["household_id"].isin(sorted(planted_ids)).to_numpy()
+    as_of = config.as_of.isoformat()
+    summary = GenerationSummary(
+        data_dir=data_dir,
+        seed=config.seed,
+        month=config.month,
+        as_of=as_of,
+        households=config.households,
+        persons=len(persons),
+        roster_persons=int(persons["roster"].sum()),
+    )
+    links = []
+    meta_files = {}
+    for source in SOURCES:
+        step(f"writing {source}")
+        schema = schemas[source]
+        enc = encode(
+            source,
+            frames[source],
+            schema,
+            persons,
+            config.noise,
+            rngs(f"noise.{source}"),
+            protected,
+        )
+        path = landing_path(data_dir, source, as_of, schema.format)
+        if schema.format == "csv":
+            write_csv(path, enc.written, schema, enc.duplicate)
+        else:
+            write_parquet(path, enc.written, schema_types(schema))
+        clean_types = {
+            **schema_types(schema),
+            "record_key": pa.string(),
+            "person_id": pa.string(),
+            "synthetic_person_id": pa.string(),
+            "person_key": pa.string(),
+        }
+        write_parquet(data_dir / "truth" / "clean" / f"{source}.parquet", enc.clean, clean_types)
+        links.append(
+            pd.DataFrame(
+                {
+                    "source": source,
+                    "record_key": enc.clean["record_key"].to_numpy(),
+                    "person_id": enc.clean["synthetic_person_id"].to_numpy(),
+                    "person_key": enc.clean["person_key"].to_numpy(),
+                    "noise": enc.noise,
+                }
+            )
+        )
+        rel = path.relative_to(data_dir).as_posix()
+        summary.records[source] = len(enc.written)
+        summary.lines[source] = (
+            len(enc.written) + int(enc.duplicate.sum())
+            if schema.format == "csv"
+            else len(enc.written)
+        )
+        summary.files[source] = rel
+        meta_files[source] = {
+            "path": rel,
+            "format": schema.format,
+            "encoding": schema.encoding if schema.format == "csv" else None,
+        }
+
+    step("ground truth")
+    truth = data_dir / "truth"
+    string = pa.string()
+    link_df = pd.concat(links, ignore_index=True)
+    write_parquet(
+        truth / "links.parquet",
+        link_df,
+        {
+            "source": string,
+            "record_key": string,
+            "person_id": string,
+            "person_key": string,
+            "noise": string,
+        },
+    )
+    planted = pd.DataFrame(
+        world.planted, columns=["household_id", "person_key", "kind", "code", "detail"]
+    )
+    planted = planted.sort_values(["kind", "code", "household_id"], kind="stable").reset_index(
+        drop=True
+    )
+    write_parquet(
+        truth / "planted.parquet",
+        planted,
+        {c: string for c in ("household_id", "person_key", "kind", "code", "detail")},
+    )
+    for code in PROBLEMS + LOOKALIKES:
+        summary.planted[code.upper()] = int((planted["code"] == code.upper()).sum())
+    summary.truth = {
+        "links": "truth/links.parquet",
+        "planted": "truth/planted.parquet",
+        "clean": "truth/clean/<source>.parquet",
+        "meta": "truth/meta.json",
+    }
+    pol = world.policy
+    write_json(
+        truth / "meta.json",
+        {
+            "seed": config.seed,
+            "month": config.month,
+            "as_of": as_of,
+            "households": config.households,
+            "persons": len(persons),
+            "roster_persons": summary.roster_persons,
+            "config": config.to_dict(),
+            "rows": summary.records,
+            "lines": summary.lines,
+            "files": meta_files,
+            "truth": summary.truth,
+            "planted": summary.planted,
+            "policy": {
+                "standard": pol.standard,
+                "financial_asset_months": pol.asset_months,
+                "income_lookback_months": pol.lookback,
+                "income_months": world.months,
+            },
+            "noise_rates_note": "rates apply to the records eligible for each kind; see NoiseRates",
+        },
+    )
+    if progress is not None:
+        progress("done", total, total)
+    summary.seconds = time.perf_counter() - started
+    return summary

@@ -1,0 +1,352 @@
+"""The registry extracts in canonical form: schema column names, canonical codes, no noise.
+
+One frame per source, with `pid` (the synthetic person) beside the schema columns. A column
+`_label_<name>` pins the Chinese label of a code where it must agree with another field
+(a company called …股份有限公司 is written 股份有限公司); `force_duplicate` marks rows the
+noise step must repeat. Identifiers (accounts, plates, certificates, credit codes, record
+numbers) are drawn here, after planting, so planted rows look like all others.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipelines.synth.idcodes import make_uscc, unique_numbers
+from pipelines.synth.regions import load_regions, load_yaml
+from pipelines.synth.world import World
+
+NAT = np.datetime64("NaT", "D")
+_PLATE_CHARS = np.array(list("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"), dtype=object)
+
+
+def _person_cols(w: World, pid: np.ndarray, id_col: str, name_col: str) -> dict:
+    p = w.persons
+    return {id_col: p["id_number"].to_numpy()[pid], name_col: p["name"].to_numpy()[pid]}
+
+
+def roster(w: World, rng: np.random.Generator) -> pd.DataFrame:
+    """Every member of every roster household, 低保 and 在保.
+
+    declared_income is the household's monthly income (repeated on each member's row);
+    benefit_amount is each member's share of the gap: standard − declared per-capita income.
+    """
+    p = w.persons[w.persons["roster"]]
+    hh_df = w.households[w.households["roster"]]
+    hh = hh_df["hh"].to_numpy()
+    size = hh_df["size"].to_numpy()
+    std = w.standard_of(hh)
+    # Declared income: informal earnings the registries do not see, plus the registered
+    # countable income of the look-back window (households declare what they have).
+    s = w.streams
+    in_window = (s["last_m"] >= w.window_first) & s["kind"].isin(["wage", "employee_pension"])
+    s = s[in_window]
+    months = (
+        np.minimum(s["last_m"], len(w.months) - 1) - np.maximum(s["first_m"], w.window_first) + 1
+    )
+    hh_of = w.persons["hh"].to_numpy()[s["pid"].to_numpy()]
+    countable = np.bincount(hh_of, weights=months * s["amount"], minlength=len(w.households))[hh]
+    countable = countable / w.policy.lookback
+    informal = rng.uniform(0, 0.4, len(hh)) * std * size
+    declared = np.round(informal + countable)
+    override = hh_df["declared_override"].to_numpy()
+    declared = np.where(np.isnan(override), declared, override)
+    benefit = np.maximum(np.round(std - declared / size), 0.0)
+    enrolled = np.datetime64("2012-01-01", "D") + rng.integers(
+        0, int((w.as_of - np.datetime64("2012-01-01", "D")).astype(int)) - 60, len(hh)
+    ).astype("timedelta64[D]")
+    at = p["hh"].to_numpy()  # roster households are 0..n-1, so hh indexes these arrays
+    return pd.DataFrame(
+        {
+            "household_id": p["household_id"].to_numpy(),
+            "region_code": p["region_code"].to_numpy(),
+            "urban_rural": np.where(p["urban"].to_numpy(), "urban", "rural"),
+            "member_no": p["member_no"].to_numpy().astype(np.int64),
+            "id_number": p["id_number"].to_numpy(),
+            "name": p["name"].to_numpy(),
+            "relation": p["relation"].to_numpy(),
+            "programme": "dibao",
+            "category": p["category"].to_numpy(),
+            "declared_income": declared[at].astype(float),
+            "benefit_amount": benefit[at].astype(float),
+            "status": "active",
+            "enrolled_date": enrolled[at],
+            "pid": p["pid"].to_numpy(),
+            "_male": p["male"].to_numpy(),
+        }
+    )
+
+
+def hukou(w: World) -> pd.DataFrame:
+    """Everyone, roster and wider population, grouped by 户号."""
+    p = w.persons
+    out = pd.DataFrame(
+        {
+            "id_number": p["id_number"],
+            "name": p["name"],
+            "former_name": p["former_name"],
+            "sex": np.where(p["male"], "male", "female"),
+            "birth_date": p["birth"],
+            "ethnicity": p["ethnicity"],
+            "hukou_no": p["hukou_no"],
+            "relation": p["hukou_relation"],
+            "address": p["address"],
+            "status": p["status"],
+            "status_date": p["status_date"],
+            "pid": p["pid"],
+        }
+    )
+    return out.sort_values(["hukou_no", "pid"], kind="stable").reset_index(drop=True)
+
+
+def cremation(w: World, rng: np.random.Generator) -> pd.DataFrame:
+    """One record per cremation, numbered by district and year."""
+    p = w.persons[w.persons["cremation_date"].notna()].sort_values(["cremation_date", "pid"])
+    k = len(p)
+    year = pd.DatetimeIndex(p["cremation_date"]).year.to_numpy()
+    seq = np.sort(unique_numbers(rng, k, 1000, 20))
+    return pd.DataFrame(
+        {
+            "record_no": [
+                f"{r}{y}{s:06d}" for r, y, s in zip(p["region_code"], year, seq, strict=True)
+            ],
+            "id_number": p["id_number"].to_numpy(),
+            "name": p["name"].to_numpy(),
+            "death_date": p["death_date"].to_numpy(),
+            "cremation_date": p["cremation_date"].to_numpy(),
+            "pid": p["pid"].to_numpy(),
+        }
+    )
+
+
+def bank_deposits(w: World, rng: np.random.Generator) -> pd.DataFrame:
+    """Balances per account at the extract date, one bank card number each."""
+    a = w.accounts
+    bins = {b["name"]: b["bin"] for b in load_yaml("economy.yaml")["banks"]}
+    numbers = unique_numbers(rng, len(a), 10**11, 5000)
+    pid = a["pid"].to_numpy().astype(np.int64)
+    out = pd.DataFrame(
+        {
+            "bank": a["bank"].to_numpy(),
+            "account_no": [f"{bins[b]}{v:013d}" for b, v in zip(a["bank"], numbers, strict=True)],
+            **_person_cols(w, pid, "id_number", "name"),
+            "account_type": a["account_type"].to_numpy(),
+            "balance": np.round(a["balance"].to_numpy().astype(float), 2),
+            "as_of_date": w.as_of,
+            "pid": pid,
+            "force_duplicate": a["force_duplicate"].to_numpy().astype(bool),
+        }
+    )
+    return out.sort_values("account_no", kind="stable").reset_index(drop=True)
+
+
+def real_estate(w: World, rng: np.random.Generator) -> pd.DataFrame:
+    """One row per owner of a certificate; co-owners share it with their shares."""
+    h = w.homes
+    reg = load_regions()
+    names = dict(zip(reg.codes, reg.names, strict=True))
+    certs = h.drop_duplicates("cert")[["cert", "region_code", "registration_date"]]
+    seq = unique_numbers(rng, len(certs), 10_000, 300)
+    year = pd.DatetimeIndex(certs["registration_date"]).year.to_numpy()
+    cert_no = {
+        c: f"渝({y}){names[r]}不动产权第{s:07d}号"
+        for c, r, y, s in zip(certs["cert"], certs["region_code"], year, seq, strict=True)
+    }
+    # A second home's address: elsewhere in the same district.
+    eco = load_yaml("economy.yaml")
+    towns, roads = eco["towns"], eco["roads"]
+    loc = h["location"].to_numpy().copy()
+    missing = np.flatnonzero(pd.isna(loc))
+    t = rng.integers(0, len(towns), len(missing))
+    r = rng.integers(0, len(roads), len(missing))
+    num = rng.integers(1, 500, len(missing))
+    for i, ti, ri, ni in zip(missing, t, r, num, strict=True):
+        loc[i] = f"重庆市{names[h['region_code'].iat[i]]}{towns[ti]}街道{roads[ri]}路{ni}号"
+    by_cert = pd.Series(loc).groupby(h["cert"].to_numpy()).transform("first").to_numpy()
+    pid = h["pid"].to_numpy().astype(np.int64)
+    out = pd.DataFrame(
+        {
+            "certificate_no": [cert_no[c] for c in h["cert"]],
+            "owner_seq": h["owner_seq"].to_numpy().astype(np.int64),
+            **_person_cols(w, pid, "owner_id", "owner_name"),
+            "share": h["share"].to_numpy().astype(float),
+            "location": by_cert,
+            "use": h["use"].to_numpy(),
+            "area": h["area"].to_numpy().astype(float),
+            "registration_date": h["registration_date"].to_numpy(),
+            "status": h["status"].to_numpy(),
+            "pid": pid,
+        }
+    )
+    return out.sort_values(["certificate_no", "owner_seq"], kind="stable").reset_index(drop=True)
+
+
+def vehicles(w: World, rng: np.random.Generator) -> pd.DataFrame:
+    """One row per plate, with the owner's district letter after 渝."""
+    v = w.vehicles
+    reg = load_regions()
+    pid = v["pid"].to_numpy().astype(np.int64)
+    letter = np.array(reg.plates, dtype=object)[w.persons["region"].to_numpy()[pid]]
+    capacity = 34 * 34 * 1000
+    n = unique_numbers(rng, len(v), 0, max(1, min(40, capacity // max(len(v), 1) - 1)))
+    if len(n) and n.max() >= capacity:
+        raise ValueError("too many vehicles for the plate numbering scheme")
+    plates = [
+        "渝"
+        + ltr
+        + _PLATE_CHARS[(x // 1000) % 34]
+        + _PLATE_CHARS[(x // 34000) % 34]
+        + f"{x % 1000:03d}"
+        for ltr, x in zip(letter, n, strict=True)
+    ]
+    out = pd.DataFrame(
+        {
+            "plate": plates,
+            **_person_cols(w, pid, "owner_id", "owner_name"),
+            "vehicle_type": v["vehicle_type"].to_numpy(),
+            "first_registration": v["first_registration"].to_numpy(),
+            "status": v["status"].to_numpy(),
+            "pid": pid,
+        }
+    )
+    return out.sort_values("plate", kind="stable").reset_index(drop=True)
+
+
+def business(w: World, rng: np.random.Generator) -> pd.DataFrame:
+    """One row per person and role in a registered business."""
+    e = w.entities.reset_index(drop=True)
+    eco = load_yaml("economy.yaml")
+    reg = load_regions()
+    short = {c: n for c, n in zip(reg.codes, reg.names, strict=True)}
+    k = len(e)
+    body = unique_numbers(rng, k, 10_000_000, 900)
+    prefix = e["entity_type"].map({"company": "91", "individual": "92", "cooperative": "93"})
+    uscc = [
+        make_uscc(pf, rc, f"{b:08d}")
+        for pf, rc, b in zip(prefix, e["region_code"], body, strict=True)
+    ]
+    joint_stock = (e["entity_type"].to_numpy() == "company") & (rng.random(k) < 0.05)
+    stems, inds = eco["company_stems"], eco["industries"]
+    owner_name = w.persons["name"].to_numpy()[e["owner_pid"].to_numpy().astype(np.int64)]
+    names = []
+    for i in range(k):
+        etype = e["entity_type"].iat[i]
+        if etype == "company":
+            form = "股份有限公司" if joint_stock[i] else "有限公司"
+            names.append(
+                f"重庆{stems[rng.integers(len(stems))]}{inds[rng.integers(len(inds))]}{form}"
+            )
+        elif etype == "individual":
+            trade = eco["shop_trades"][rng.integers(len(eco["shop_trades"]))]
+            names.append(f"{short[e['region_code'].iat[i]]}{owner_name[i][0]}记{trade}")
+        else:
+            town = eco["towns"][rng.integers(len(eco["towns"]))]
+            names.append(
+                f"{short[e['region_code'].iat[i]]}{town}{eco['coop_trades'][rng.integers(len(eco['coop_trades']))]}"
+            )
+    ent = pd.DataFrame(
+        {
+            "eid": e["eid"].to_numpy(),
+            "uscc": uscc,
+            "entity_name": names,
+            "entity_type": e["entity_type"].to_numpy(),
+            "_label_entity_type": np.where(joint_stock, "股份有限公司", None),
+            "registered_capital": e["registered_capital"].to_numpy().astype(float),
+            "status": e["status"].to_numpy(),
+        }
+    )
+    r = w.roles.merge(ent, on="eid", how="left").sort_values(["uscc", "role", "pid"], kind="stable")
+    pid = r["pid"].to_numpy().astype(np.int64)
+    seq = np.sort(unique_numbers(rng, len(r), 10**9, 7))
+    # An individual business's holder is its 经营者, not a 法定代表人.
+    label_role = np.where(
+        (r["entity_type"].to_numpy() == "individual") & (r["role"].to_numpy() == "legal_rep"),
+        "经营者",
+        None,
+    )
+    return pd.DataFrame(
+        {
+            "record_no": [f"SC{s:011d}" for s in seq],
+            "uscc": r["uscc"].to_numpy(),
+            "entity_name": r["entity_name"].to_numpy(),
+            "entity_type": r["entity_type"].to_numpy(),
+            **_person_cols(w, pid, "person_id", "person_name"),
+            "role": r["role"].to_numpy(),
+            "registered_capital": r["registered_capital"].to_numpy(),
+            "status": r["status"].to_numpy(),
+            "pid": pid,
+            "_label_entity_type": r["_label_entity_type"].to_numpy(),
+            "_label_role": label_role,
+        }
+    )
+
+
+def social_insurance(w: World, rng: np.random.Generator) -> pd.DataFrame:
+    """One row per person, insurance and month, expanded from the income streams."""
+    s = w.streams.reset_index(drop=True)
+    p = w.persons
+    span = (s["last_m"] - s["first_m"] + 1).to_numpy()
+    row = np.repeat(np.arange(len(s)), span)
+    offset = np.arange(len(row)) - np.repeat(np.cumsum(span) - span, span)
+    m_idx = s["first_m"].to_numpy()[row] + offset
+    pid = s["pid"].to_numpy().astype(np.int64)[row]
+    kind = s["kind"].to_numpy()[row]
+    # Nothing is paid after a death; pensions stop only once the hukou records it.
+    death = p["death_date"].to_numpy().astype("datetime64[M]")[pid]
+    death_idx = (death - w.first_month).astype("int64")
+    died = ~np.isnat(death)
+    shown = p["status"].to_numpy()[pid] == "deceased"
+    stop = died & (m_idx > death_idx) & ((kind == "wage") | shown)
+    keep = ~stop
+    pid, kind, m_idx, row = pid[keep], kind[keep], m_idx[keep], row[keep]
+    amount = np.round(s["amount"].to_numpy().astype(float)[row], 2)
+    order = np.lexsort((p["id_number"].to_numpy()[pid].astype(str), kind, m_idx))
+    pid, kind, m_idx, row, amount = pid[order], kind[order], m_idx[order], row[order], amount[order]
+    seq = np.sort(unique_numbers(rng, len(pid), 10**10, 3))
+    months = np.array(w.months, dtype=object)
+    wage = kind == "wage"
+    return pd.DataFrame(
+        {
+            "record_no": [f"SB{x:012d}" for x in seq],
+            **_person_cols(w, pid, "id_number", "name"),
+            "employer": s["employer"].to_numpy()[row],
+            "insurance_type": np.where(kind == "resident_pension", "resident", "employee"),
+            "contribution_base": np.where(wage, amount, np.nan),
+            "pension_paid": np.where(wage, np.nan, amount),
+            "month": months[m_idx],
+            "pid": pid,
+        }
+    )
+
+
+def custody(w: World, rng: np.random.Generator) -> pd.DataFrame:
+    """One row per custody, current or ended."""
+    c = w.custody.sort_values(["start_date", "pid"], kind="stable").reset_index(drop=True)
+    pid = c["pid"].to_numpy().astype(np.int64)
+    seq = np.sort(unique_numbers(rng, len(c), 10**7, 40))
+    return pd.DataFrame(
+        {
+            "record_no": [f"SF{x:09d}" for x in seq],
+            "id_number": w.persons["id_number"].to_numpy()[pid],
+            "name": w.persons["name"].to_numpy()[pid],
+            "custody_type": c["custody_type"].to_numpy(),
+            "start_date": c["start_date"].to_numpy().astype("datetime64[D]"),
+            "end_date": c["end_date"].to_numpy().astype("datetime64[D]"),
+            "pid": pid,
+        }
+    )
+
+
+def build_registries(w: World, rngs) -> dict[str, pd.DataFrame]:
+    """Every source's canonical frame, keyed by source name."""
+    return {
+        "roster": roster(w, rngs("reg.roster")),
+        "hukou": hukou(w),
+        "cremation": cremation(w, rngs("reg.cremation")),
+        "bank_deposits": bank_deposits(w, rngs("reg.bank")),
+        "real_estate": real_estate(w, rngs("reg.real_estate")),
+        "vehicles": vehicles(w, rngs("reg.vehicles")),
+        "business": business(w, rngs("reg.business")),
+        "social_insurance": social_insurance(w, rngs("reg.social_insurance")),
+        "custody": custody(w, rngs("reg.custody")),
+    }

@@ -1,0 +1,142 @@
+"""The noise-free synthetic world: people, their households, income streams and property.
+
+Policy numbers come from the rules (the standard, the asset months, the look-back); the
+roster's own holdings are capped well inside them so that every roster household is
+eligible by construction until plant.py plants a problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pipelines.synth import assets, events, income
+from pipelines.synth.config import SynthConfig
+from pipelines.synth.population import build_population
+
+# Roster households keep their deposits under this share of the limit and the wages of a
+# spell under this share of the standard, both computed for one member fewer than they
+# have, so that removing a member in custody or deceased still leaves them eligible.
+ROSTER_ASSET_SHARE = 0.35
+ROSTER_INCOME_SHARE = 0.30
+
+
+@dataclass
+class Policy:
+    """The parameter values the generator needs, read for the month checked."""
+
+    standard: dict[str, float]
+    asset_months: int
+    lookback: int
+    vehicle_exempt: list[str]
+    vehicle_counted: list[str]
+    business_active: list[str]
+    business_roles: list[str]
+    excluded_income: list[str]
+
+    @classmethod
+    def read(cls, params, on) -> Policy:
+        return cls(
+            standard={k: float(v) for k, v in params.at("dibao.standard", on).items()},
+            asset_months=int(params.at("dibao.financial_asset_months", on)),
+            lookback=int(params.at("dibao.income_lookback_months", on)),
+            vehicle_exempt=list(params.at("dibao.vehicle_exempt_types", on)),
+            vehicle_counted=list(params.at("dibao.vehicle_counted_statuses", on)),
+            business_active=list(params.at("dibao.business_active_statuses", on)),
+            business_roles=list(params.at("dibao.business_counted_roles", on)),
+            excluded_income=list(params.at("dibao.excluded_income_types", on)),
+        )
+
+
+@dataclass
+class World:
+    cfg: SynthConfig
+    policy: Policy
+    households: pd.DataFrame
+    persons: pd.DataFrame
+    months: list[str]
+    streams: pd.DataFrame
+    accounts: pd.DataFrame
+    homes: pd.DataFrame
+    vehicles: pd.DataFrame
+    entities: pd.DataFrame
+    roles: pd.DataFrame
+    custody: pd.DataFrame
+    employer_pool: np.ndarray
+    planted: list[dict] = field(default_factory=list)
+
+    @property
+    def as_of(self) -> np.datetime64:
+        return np.datetime64(self.cfg.as_of.isoformat(), "D")
+
+    @property
+    def month_start(self) -> np.datetime64:
+        return np.datetime64(self.cfg.month_start.isoformat(), "D")
+
+    @property
+    def first_month(self) -> np.datetime64:
+        return np.datetime64(self.months[0], "M")
+
+    @property
+    def window_first(self) -> int:
+        """Index of the first month of the look-back window."""
+        return len(self.months) - self.policy.lookback
+
+    def standard_of(self, hh: np.ndarray) -> np.ndarray:
+        urban = self.households["urban"].to_numpy()[hh]
+        return np.where(urban, self.policy.standard["urban"], self.policy.standard["rural"])
+
+    def limit_of(self, hh: np.ndarray, members: np.ndarray | None = None) -> np.ndarray:
+        """Financial-asset limit: members × standard × months."""
+        if members is None:
+            members = self.households["size"].to_numpy()[hh]
+        return members * self.standard_of(hh) * self.policy.asset_months
+
+
+def build_world(cfg: SynthConfig, params, rngs) -> World:
+    policy = Policy.read(params, cfg.month_start)
+    pop = build_population(cfg, rngs)
+    persons, hh_df = pop.persons, pop.households
+    as_of = np.datetime64(cfg.as_of.isoformat(), "D")
+    events.life_events(rngs("events"), persons, as_of)
+    custody = events.wider_custody(rngs("custody"), persons, as_of)
+
+    months = income.month_labels(np.datetime64(cfg.month_start.isoformat(), "D"), cfg.income_months)
+    first_month = np.datetime64(months[0], "M")
+    size = hh_df["size"].to_numpy()
+    urban = hh_df["urban"].to_numpy()
+    std = np.where(urban, policy.standard["urban"], policy.standard["rural"])
+    counted = np.maximum(size - 1, 1)
+    roster = hh_df["roster"].to_numpy()
+    asset_cap = np.where(roster, ROSTER_ASSET_SHARE * std * policy.asset_months * counted, np.inf)
+    income_cap = np.where(roster, ROSTER_INCOME_SHARE * std * counted * policy.lookback, np.inf)
+
+    rng = rngs("income")
+    pool = income.employers(rng, max(60, len(persons) // 40))
+    streams = pd.concat(
+        [
+            income.roster_streams(rng, persons, len(months), first_month, pool, income_cap),
+            income.wider_streams(rng, persons, len(months), first_month, pool),
+        ],
+        ignore_index=True,
+    )
+    rng = rngs("assets")
+    entities, roles = assets.businesses(rng, persons, hh_df)
+    world = World(
+        cfg=cfg,
+        policy=policy,
+        households=hh_df,
+        persons=persons,
+        months=months,
+        streams=streams,
+        accounts=assets.accounts(rng, persons, asset_cap),
+        homes=assets.homes(rng, hh_df, persons, as_of),
+        vehicles=assets.vehicles(rng, hh_df, persons, as_of),
+        entities=entities,
+        roles=roles,
+        custody=custody,
+        employer_pool=pool,
+    )
+    return world

@@ -1,0 +1,116 @@
+"""Household facts recomputed from truth/clean for the tests, independently of the generator."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    year, mon = (int(x) for x in month.split("-"))
+    start = dt.date(year, mon, 1)
+    nxt = dt.date(year + (mon == 12), mon % 12 + 1, 1)
+    return start, nxt - dt.timedelta(days=1)
+
+
+def lookback_months(start: dt.date, n: int) -> list[str]:
+    months = pd.period_range(end=pd.Period(start, "M") - 1, periods=n, freq="M")
+    return [str(m) for m in months]
+
+
+def household_facts(truth: Path, params, month: str) -> pd.DataFrame:
+    """One row per roster household: members counted, per-capita income (with and without the
+    resident pension), financial assets and limit, counted vehicles and businesses, deaths."""
+    start, end = month_bounds(month)
+    read = lambda s: pd.read_parquet(truth / "clean" / f"{s}.parquet")  # noqa: E731
+    roster = read("roster")
+    roster = roster[roster["status"] == "active"]
+    hh_of = dict(zip(roster["person_key"], roster["household_id"], strict=True))
+
+    def mine(df):
+        df = df[df["person_key"].notna() & df["person_key"].isin(list(hh_of))].copy()
+        df["household_id"] = df["person_key"].map(hh_of)
+        return df
+
+    cust = mine(read("custody"))
+    s = pd.to_datetime(cust["start_date"])
+    e = pd.to_datetime(cust["end_date"])
+    held_mask = (s <= pd.Timestamp(start)) & (e.isna() | (e >= pd.Timestamp(start)))
+    held = set(cust.loc[held_mask, "person_key"])
+
+    hk = mine(read("hukou"))
+    dead = set(
+        hk.loc[
+            (hk["status"] == "deceased") & (pd.to_datetime(hk["status_date"]) <= pd.Timestamp(end)),
+            "person_key",
+        ]
+    )
+    cr = mine(read("cremation"))
+    dead |= set(cr.loc[pd.to_datetime(cr["death_date"]) <= pd.Timestamp(end), "person_key"])
+
+    lookback = int(params.at("dibao.income_lookback_months", start))
+    window = lookback_months(start, lookback)
+    excluded = set(params.at("dibao.excluded_income_types", start))
+    si = mine(read("social_insurance"))
+    si = si[si["month"].isin(window) & ~si["person_key"].isin(held)]
+    employee = si["insurance_type"] == "employee"
+    countable = si["contribution_base"].fillna(0) + si["pension_paid"].fillna(0).where(employee, 0)
+    resident = si["pension_paid"].fillna(0).where(~employee, 0)
+    if "resident_basic_pension" not in excluded:
+        countable = countable + resident
+    income = countable.groupby(si["household_id"]).sum()
+    income_all = (countable + resident).groupby(si["household_id"]).sum()
+
+    bank = mine(read("bank_deposits"))
+    assets = bank[~bank["person_key"].isin(held)].groupby("household_id")["balance"].sum()
+
+    veh = mine(read("vehicles"))
+    veh = veh[
+        veh["status"].isin(params.at("dibao.vehicle_counted_statuses", start))
+        & ~veh["vehicle_type"].isin(params.at("dibao.vehicle_exempt_types", start))
+    ]
+    biz = mine(read("business"))
+    biz = biz[
+        biz["role"].isin(params.at("dibao.business_counted_roles", start))
+        & biz["status"].isin(params.at("dibao.business_active_statuses", start))
+    ]
+
+    std = params.at("dibao.standard", start)
+    months = int(params.at("dibao.financial_asset_months", start))
+    hh = roster.groupby("household_id").agg(
+        urban_rural=("urban_rural", "first"), members=("person_key", "size")
+    )
+    hh["held"] = roster[roster["person_key"].isin(held)].groupby("household_id").size()
+    hh["held"] = hh["held"].fillna(0).astype(int)
+    hh["counted"] = hh["members"] - hh["held"]
+    hh["standard"] = hh["urban_rural"].map(std).astype(float)
+    hh["income"] = income.reindex(hh.index).fillna(0.0)
+    hh["income_with_resident_pension"] = income_all.reindex(hh.index).fillna(0.0)
+    hh["per_capita"] = hh["income"] / hh["counted"] / lookback
+    hh["per_capita_with_resident_pension"] = (
+        hh["income_with_resident_pension"] / hh["counted"] / lookback
+    )
+    hh["assets"] = assets.reindex(hh.index).fillna(0.0)
+    hh["limit"] = hh["counted"] * hh["standard"] * months
+    hh["vehicles"] = veh.groupby("household_id").size().reindex(hh.index).fillna(0).astype(int)
+    hh["businesses"] = (
+        biz.groupby("household_id")["uscc"].nunique().reindex(hh.index).fillna(0).astype(int)
+    )
+    hh["deceased"] = (
+        roster[roster["person_key"].isin(dead)]
+        .groupby("household_id")
+        .size()
+        .reindex(hh.index)
+        .fillna(0)
+        .astype(int)
+    )
+    hh["eligible"] = (
+        (hh["per_capita"] < hh["standard"])
+        & (hh["assets"] <= hh["limit"])
+        & (hh["vehicles"] == 0)
+        & (hh["businesses"] == 0)
+        & (hh["deceased"] == 0)
+    )
+    return hh

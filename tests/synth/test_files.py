@@ -1,0 +1,131 @@
+"""The landing files match the schemas; every record has its truth, and the truth is canonical."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.synth import SOURCES
+
+ARROW = {
+    "string": "string",
+    "code": "string",
+    "month": "string",
+    "int": "int64",
+    "decimal": "double",
+    "date": "date32[day]",
+}
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_file_format_encoding_and_header(small, source):
+    schema = small.schemas[source]
+    path = small.landing(source)
+    assert path.parent.name == "2025-06-30" and path.parent.parent.name == source
+    if schema.format == "csv":
+        assert path.suffix == ".csv"
+        raw = path.read_bytes()
+        text = raw.decode(schema.encoding)  # strict: every byte decodes in the declared encoding
+        header = text.splitlines()[0].split(",")
+        assert header == [c.aliases[0] for c in schema.columns]
+        if schema.encoding == "gbk":
+            with pytest.raises(UnicodeDecodeError):
+                raw.decode("utf-8")
+        assert not raw.startswith(b"\xef\xbb\xbf")
+    else:
+        table = pq.read_table(path)
+        assert table.column_names == [c.name for c in schema.columns]
+        assert [str(t) for t in table.schema.types] == [ARROW[c.type] for c in schema.columns]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_codes_are_labels_in_files_and_canonical_in_truth(small, source):
+    schema = small.schemas[source]
+    written, clean = small.written(source), small.clean(source)
+    for col in schema.columns:
+        if col.type != "code":
+            continue
+        labels = set(written[col.name]) - {""}
+        assert labels <= set(col.codes), (col.name, labels - set(col.codes))
+        canonical = set(clean[col.name].dropna())
+        assert canonical <= set(col.codes.values()), (col.name, canonical)
+        if col.required:
+            assert clean[col.name].notna().all()
+
+
+def test_synonym_labels_appear(default_size):
+    roster = default_size.written("roster")
+    assert {"户主", "配偶", "子女"} <= set(roster["relation"])
+    assert {"子", "女"} & set(roster["relation"])
+    assert {"城市低保", "农村低保"} & set(roster["programme"])
+    vehicles = default_size.written("vehicles")
+    assert {"小型轿车", "小型普通客车", "残疾人专用机动轮椅车", "报废"} <= set(
+        vehicles["vehicle_type"]
+    ) | set(vehicles["status"])
+    business = default_size.written("business")
+    assert {"法定代表人", "经营者", "股东", "投资人"} <= set(business["role"])
+    individual = business["entity_type"] == "个体工商户"
+    assert (business.loc[individual & business["role"].isin(["法定代表人"]), "role"]).empty
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_every_written_record_has_one_truth_row(small, source):
+    schema = small.schemas[source]
+    written = small.written(source)
+    keys = written[list(schema.key)].astype(str).agg("|".join, axis=1)
+    links = small.links()
+    links = links[links["source"] == source]
+    clean = small.clean(source)
+    assert links["record_key"].is_unique
+    assert set(keys) == set(links["record_key"]) == set(clean["record_key"])
+    assert len(clean) == len(links) == small.summary.records[source]
+    assert len(written) == small.summary.lines[source]
+    duplicated = int(links["noise"].str.contains("duplicate_rows").sum())
+    assert len(written) - len(set(keys)) == duplicated
+    roster_people = links["person_key"].notna()
+    assert links.loc[roster_people, "person_key"].str.match(r"^DB\d{12}-\d{2}$").all()
+    assert links["person_id"].str.match(r"^P\d{8}$").all()
+
+
+def test_links_cover_roster_people_in_registries(small):
+    links = small.links()
+    roster = links[links["source"] == "roster"]
+    assert roster["person_key"].notna().all()
+    # every roster member is in the hukou extract, under the same synthetic person
+    hukou = links[links["source"] == "hukou"]
+    assert set(roster["person_key"]) <= set(hukou["person_key"].dropna())
+    # and the wider population is larger than the roster
+    assert hukou["person_key"].isna().sum() > 1.5 * len(roster)
+
+
+def test_clean_truth_is_typed(small):
+    roster = pq.read_table(small.truth / "clean" / "roster.parquet").schema
+    assert str(roster.field("enrolled_date").type) == "date32[day]"
+    assert str(roster.field("declared_income").type) == "double"
+    assert str(roster.field("member_no").type) == "int64"
+    business = small.clean("business")
+    # the schema's own person_id (an ID number) wins; the synthetic id is kept beside it
+    assert business["person_id"].str.len().eq(18).all()
+    assert business["synthetic_person_id"].str.match(r"^P\d{8}$").all()
+    bank = small.clean("bank_deposits")
+    assert (bank["balance"].round(2) == bank["balance"]).all()
+
+
+def test_meta_and_summary(small):
+    meta = json.loads((small.truth / "meta.json").read_text(encoding="utf-8"))
+    assert meta["seed"] == 20250701 and meta["month"] == "2025-07" and meta["as_of"] == "2025-06-30"
+    assert meta["households"] == 300
+    assert meta["rows"] == small.summary.records
+    assert meta["files"]["hukou"]["encoding"] == "gbk"
+    assert meta["files"]["business"]["format"] == "parquet"
+    assert meta["config"]["noise"]["id_typo"] == 0.01
+    assert meta["policy"]["standard"] == {"urban": 770.0, "rural": 630.0}
+    text = str(small.summary)
+    assert "roster" in text and "DECEASED_MEMBER" in text
+    si = small.clean("social_insurance")
+    assert sorted(si["month"].unique())[-1] == "2025-06"
+    assert len(si["month"].unique()) == 14
+    assert pd.Series(si["month"]).str.match(r"^\d{4}-\d{2}$").all()

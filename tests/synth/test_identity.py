@@ -1,0 +1,109 @@
+"""People look like Chongqing residents: valid IDs that agree with them, every district, names."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from pipelines.regions import CHONGQING
+from pipelines.standardize.ids import standardize_id
+from pipelines.synth.regions import load_regions
+
+
+def _people(g) -> pd.DataFrame:
+    hukou = g.clean("hukou")
+    return hukou.set_index("synthetic_person_id")
+
+
+def test_roster_and_hukou_ids_are_valid_and_agree_with_the_person(small):
+    people = _people(small)
+    roster = small.clean("roster")
+    for frame in (small.clean("hukou"), roster):
+        for row in frame.itertuples():
+            result = standardize_id(row.id_number)
+            assert result.valid, (row.id_number, result.reason)
+            assert len(row.id_number) == 18 and result.id18 == row.id_number
+            person = people.loc[row.synthetic_person_id]
+            birth = person["birth_date"]
+            birth = birth.date() if isinstance(birth, pd.Timestamp) else birth
+            assert result.birth_date == birth
+            assert result.sex == person["sex"]
+    assert roster["id_number"].is_unique
+    assert small.clean("hukou")["id_number"].is_unique
+
+
+def test_all_38_region_codes_used_with_their_names(default_size):
+    reg = load_regions()
+    assert dict(zip(reg.codes, reg.names, strict=True)) == CHONGQING
+    kinds = pd.Series(reg.kinds).value_counts().to_dict()
+    assert kinds == {"district": 26, "county": 8, "autonomous_county": 4}
+    roster = default_size.clean("roster")
+    assert set(roster["region_code"]) == set(CHONGQING)
+    hukou = default_size.clean("hukou")
+    assert set(hukou["hukou_no"].str[:6]) == set(CHONGQING)
+
+
+def test_urban_share_follows_the_district(default_size):
+    roster = default_size.clean("roster").drop_duplicates("household_id")
+    urban = roster.assign(u=roster["urban_rural"] == "urban").groupby("region_code")["u"].mean()
+    assert urban["500103"] == 1.0  # 渝中区
+    main = urban[["500103", "500105", "500106", "500107", "500108"]].mean()
+    remote = urban[["500229", "500238", "500242", "500243"]].mean()
+    assert main > 0.85 and remote < 0.6
+
+
+def test_retired_and_sichuan_area_codes_only_for_people_born_before_the_change(default_size):
+    hukou = default_size.clean("hukou")
+    area = hukou["id_number"].str[:6]
+    year = pd.to_datetime(hukou["birth_date"]).dt.year
+    sichuan = area.str.match(r"^51(02|22|23)")
+    assert sichuan.sum() > 100
+    assert (year[sichuan] < 1985).all()
+    qijiang_county = area == "500222"  # 綦江县 until 2011
+    assert qijiang_county.any() and (year[qijiang_county] < 2012).all()
+
+
+def test_names_are_realistic(default_size):
+    hukou = default_size.clean("hukou")
+    names = hukou["name"]
+    top = names.str[0].value_counts().head(12).index
+    assert {"王", "李", "张", "刘", "陈"} <= set(top)
+    assert names.str.len().between(2, 12).all()
+    dotted = names[names.str.contains("·", regex=False)]
+    assert len(dotted) >= 2 and (hukou.loc[dotted.index, "ethnicity"] == "维吾尔族").all()
+    assert names.str.contains("䶮").any() and names.str.contains("堃|喆|赟|燚|犇|淼|垚").any()
+    roster = default_size.clean("roster")
+    assert roster["name"].str.contains("䶮").any()
+    assert roster["name"].str.contains("·", regex=False).any()
+    south_east = hukou["hukou_no"].str[:6].isin(["500240", "500241", "500242", "500243", "500114"])
+    minority = hukou.loc[south_east, "ethnicity"].isin(["土家族", "苗族"]).mean()
+    assert minority > 0.4
+    assert hukou.loc[~south_east, "ethnicity"].eq("汉族").mean() > 0.97
+
+
+def test_households_are_consistent(default_size):
+    roster = default_size.clean("roster")
+    hukou = _people(default_size)
+    as_of = dt.date(2025, 6, 30)
+    roster["birth"] = hukou.loc[roster["synthetic_person_id"], "birth_date"].to_numpy()
+    roster["age"] = [(as_of - pd.Timestamp(b).date()).days / 365.25 for b in roster["birth"]]
+    head = roster[roster["relation"] == "head"].set_index("household_id")["age"]
+    assert (
+        roster.groupby("household_id")["relation"].apply(lambda r: (r == "head").sum()).eq(1).all()
+    )
+    kids = roster[roster["relation"] == "child"]
+    assert (head.loc[kids["household_id"]].to_numpy() - kids["age"].to_numpy() > 15).all()
+    parents = roster[roster["relation"] == "parent"]
+    assert (parents["age"].to_numpy() - head.loc[parents["household_id"]].to_numpy() > 15).all()
+    elderly = roster[roster["category"] == "elderly"]
+    assert (elderly["age"] >= 60).all()
+    minors = roster[roster["category"] == "minor"]
+    assert (minors["age"] < 18).all()
+    assert set(roster["category"]) == {"elderly", "disabled", "ill", "minor", "general"}
+    assert set(roster["relation"]) == {"head", "spouse", "child", "parent", "grandchild"}
+    # A roster household is one hukou household.
+    hukou_no = hukou.loc[roster["synthetic_person_id"], "hukou_no"].to_numpy()
+    assert pd.Series(hukou_no).groupby(roster["household_id"].to_numpy()).nunique().eq(1).all()
+    sizes = roster.groupby("household_id").size()
+    assert 2.0 < sizes.mean() < 3.2 and (sizes == 1).mean() > 0.2
