@@ -17,7 +17,6 @@ from pipelines.runner import run_month
 from pipelines.spark import get_spark
 from pipelines.storage import write_json
 from pipelines.synth import SynthConfig, generate
-from pipelines.synth.expected_flags import write_expected_flags
 
 
 def _median_seconds(fn, repeats: int) -> tuple[float, list[float]]:
@@ -47,7 +46,6 @@ def main() -> None:
             ),
             args.repeats,
         )
-        write_expected_flags(data, settings.rules_dir, settings.ruleset, args.month)
         spark = spark or get_spark(settings)
         run_month(spark, settings, "bench-warmup")
         run_median, run_times = _median_seconds(

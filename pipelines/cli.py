@@ -52,7 +52,6 @@ def generate(
     try:
         from pipelines.synth import SynthConfig
         from pipelines.synth import generate as run_generate
-        from pipelines.synth.expected_flags import write_expected_flags
 
         settings = _settings(config, data_dir=data, seed=seed, month=month)
         synth_config = SynthConfig(households=households, seed=settings.seed, month=settings.month)
@@ -62,11 +61,14 @@ def generate(
             def report(step: str, done: int, total: int) -> None:
                 bar.update(task, description=f"generate: {step}", completed=done, total=total)
 
-            summary = run_generate(synth_config, settings.data_dir, settings.rules_dir, progress=report)
-            bar.update(task, description="ground-truth flags")
-            n = write_expected_flags(settings.data_dir, settings.rules_dir, settings.ruleset, settings.month)
+            summary = run_generate(
+                synth_config, settings.data_dir, settings.rules_dir, progress=report,
+                schemas_dir=settings.schemas_dir, ruleset=settings.ruleset,
+            )
         console.print(summary)
-        console.print(f"ground truth: {n} flags a perfect engine would raise for {settings.month}")
+        console.print(
+            f"ground truth: {summary.expected_flags} flags a perfect engine would raise for {settings.month}"
+        )
     except EngineError as exc:
         _fail(exc)
 

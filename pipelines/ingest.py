@@ -28,6 +28,7 @@ class Extract:
     sha256: str
     size_bytes: int
     encoding: str
+    declared_encoding: str | None
     rows_read: int
     rows_unreadable: int
     unknown_columns: list[str] = field(default_factory=list)
@@ -114,6 +115,7 @@ def ingest_file(path: Path, schema: Schema, as_of: str, data_dir: Path) -> tuple
         sha256=sha256_of(path),
         size_bytes=path.stat().st_size,
         encoding=table.encoding,
+        declared_encoding=schema.encoding,
         rows_read=n + len(table.bad_rows),
         rows_unreadable=len(table.bad_rows),
         unknown_columns=unknown,

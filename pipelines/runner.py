@@ -45,15 +45,28 @@ def default_run_id(month: str) -> str:
 
 def run_month(spark: SparkSession, settings: Settings, run_id: str | None = None,
               progress: Progress | None = None) -> RunResult:
-    """Verify every roster household for `settings.month`; returns the manifest and flags."""
-    say = progress or (lambda step: None)
+    """Verify every roster household for `settings.month`; returns the manifest and flags.
+
+    A failed run leaves `run_log.json` with status `failed` and the error, and no manifest.
+    """
     month = settings.month
     if month is None:
         raise InputError("no month to check: pass --month YYYY-MM")
     run_id = run_id or default_run_id(month)
-    data = settings.data_dir
-    run_dir = data / "runs" / run_id
+    run_dir = settings.data_dir / "runs" / run_id
     log = RunLog()
+    try:
+        return _run(spark, settings, run_id, run_dir, log, progress or (lambda step: None))
+    except Exception as exc:
+        (run_dir / "manifest.json").unlink(missing_ok=True)
+        log.write(run_dir / "run_log.json", "failed", f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, log: RunLog,
+         say: Progress) -> RunResult:
+    month = settings.month
+    data = settings.data_dir
     schemas = load_schemas(settings.schemas_dir)
     ruleset = load_ruleset(settings.rules_dir, settings.ruleset)
     period = household.Period.of(month, ruleset.params)

@@ -12,7 +12,6 @@ from pipelines.config import load_settings
 from pipelines.evaluation import evaluate_run
 from pipelines.runner import run_month
 from pipelines.synth import SynthConfig, generate
-from pipelines.synth.expected_flags import write_expected_flags
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +34,6 @@ def finished(tmp_path_factory, spark, settings):
         data_dir=data, month=MONTH, spark_master=settings.spark_master, shuffle_partitions=1
     )
     generate(SynthConfig(households=400, seed=911, month=MONTH), data, run_settings.rules_dir)
-    write_expected_flags(data, run_settings.rules_dir, run_settings.ruleset, MONTH)
     result = run_month(spark, run_settings, "e2e")
     return data, run_settings, result
 

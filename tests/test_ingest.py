@@ -19,7 +19,7 @@ def test_gbk_csv_with_chinese_headers_and_stray_spaces(tmp_path):
     text = "火化证号, 身份证号 ,姓名,死亡日期,火化日期\nHH001,500103195001011234,张三,2025年3月1日,20250303\n"
     path = write(tmp_path / "landing" / "cremation" / "2025-06-30" / "c.csv", text, "gbk")
     extract, raw, bad = ingest_file(path, SCHEMAS["cremation"], "2025-06-30", tmp_path)
-    assert extract.encoding == "gb18030"
+    assert extract.encoding == "gb18030" and extract.declared_encoding == "gbk"
     assert raw.column("name").to_pylist() == ["张三"]
     assert raw.column("death_date").to_pylist() == ["2025年3月1日"]
     assert raw.column("_row").to_pylist() == [2]

@@ -15,6 +15,7 @@ from pipelines.schemas import load_schemas
 from pipelines.synth import registries
 from pipelines.synth.config import LOOKALIKES, PROBLEMS, SynthConfig, random_streams
 from pipelines.synth.encode import encode
+from pipelines.synth.expected_flags import write_expected_flags
 from pipelines.synth.plant import plant
 from pipelines.synth.world import build_world
 from pipelines.synth.writers import schema_types, write_csv, write_json, write_parquet
@@ -49,6 +50,7 @@ class GenerationSummary:
     planted: dict[str, int] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # source -> path under data_dir
     truth: dict[str, str] = field(default_factory=dict)
+    expected_flags: int = 0  # flags a perfect engine raises for the month (truth/flags.parquet)
     seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -120,6 +122,7 @@ def generate(
     rules_dir: Path,
     progress: Progress | None = None,
     schemas_dir: Path | None = None,
+    ruleset: str = "chongqing/dibao",
 ) -> GenerationSummary:
     """Generate the roster, the registries and the ground truth under `data_dir`.
 
@@ -245,6 +248,7 @@ def generate(
         "planted": "truth/planted.parquet",
         "clean": "truth/clean/<source>.parquet",
         "meta": "truth/meta.json",
+        "flags": "truth/flags.parquet",
     }
     pol = world.policy
     write_json(
@@ -271,6 +275,8 @@ def generate(
             "noise_rates_note": "rates apply to the records eligible for each kind; see NoiseRates",
         },
     )
+    # the noise-free records evaluated with the same rules: what a perfect engine flags
+    summary.expected_flags = write_expected_flags(data_dir, rules_dir, ruleset, config.month)
     if progress is not None:
         progress("done", total, total)
     summary.seconds = time.perf_counter() - started
