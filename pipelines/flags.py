@@ -116,7 +116,11 @@ def build_flags(
                         "person_key": c["person_key"],
                         "amount": _plain(c["amount"]),
                         "detail": json.loads(c["detail"]) if c["detail"] else {},
-                        "link": {"method": c["link_method"], "score": c["link_score"]},
+                        "link": {
+                            "method": c["link_method"],
+                            "score": c["link_score"],
+                            "comparison": json.loads(c["link_evidence"]) if c.get("link_evidence") else {},
+                        },
                     }
                 )
         persons = sorted({r["person_key"] for r in records if r["fact"] == "deceased_members"})

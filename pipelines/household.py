@@ -45,6 +45,7 @@ CONTRIBUTION_COLUMNS = (
     "detail",
     "link_method",
     "link_score",
+    "link_evidence",
 )
 
 
@@ -110,6 +111,7 @@ def _contrib(df: DataFrame, fact: Column | str, item: Column, amount: Column, de
         F.to_json(detail).alias("detail"),
         F.col("method").alias("link_method"),
         F.col("score").alias("link_score"),
+        F.col("evidence").alias("link_evidence"),
     )
 
 
@@ -117,7 +119,7 @@ def contributions(clean: dict[str, DataFrame], links: DataFrame, period: Period)
     """Every linked record that adds to a household fact for the period."""
     accepted = links.where(F.col("method") != "clerical").select(
         "person_key", "household_id", "source", F.col("source_record_key").alias("record_key"),
-        "method", "score",
+        "method", "score", "evidence",
     )
 
     def linked(source: str) -> DataFrame | None:

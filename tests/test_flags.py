@@ -32,6 +32,7 @@ def contribution(household_id, fact, source, record_key, amount, person="H-01"):
         "amount": Decimal(amount), "source": source, "record_key": record_key, "as_of": "2025-06-30",
         "file": f"landing/{source}/2025-06-30/x.csv", "row": 7, "detail": '{"bank": "重庆农商行"}',
         "link_method": "id_exact", "link_score": 1.0,
+        "link_evidence": '{"id": {"comparison": "equal_checksum_valid"}, "name": {"agreement": "exact"}}',
     }
 
 
@@ -60,6 +61,7 @@ def test_order_ids_evidence_and_explanations():
     assert evidence["records"][0]["record_key"] == "6214***********1989"  # account masked
     assert evidence["parameters"][0]["name"] == "dibao.financial_asset_months"
     assert {p["name"] for p in evidence["parameters"]} == {"dibao.financial_asset_months", "dibao.standard"}
+    assert evidence["records"][0]["link"]["comparison"]["name"]["agreement"] == "exact"
     assert evidence["rule"]["legal_basis"] and evidence["test"]["threshold"] == "18480.00"
     assert "20000.00" in assets["explanation_zh"] and "18480.00" in assets["explanation_zh"]
     assert "8.2%" in assets["explanation_zh"] and assets["borderline"]
