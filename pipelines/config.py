@@ -80,10 +80,25 @@ class Settings(BaseSettings):
 
 
 def month_start(month: str) -> dt.date:
+    return month_bounds(month)[0]
+
+
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a `YYYY-MM` month."""
     if not _MONTH.match(month):
         raise ConfigError(f"month '{month}': expected YYYY-MM, e.g. 2025-07")
-    year, mon = month.split("-")
-    return dt.date(int(year), int(mon), 1)
+    year, mon = (int(x) for x in month.split("-"))
+    nxt = dt.date(year + (mon == 12), mon % 12 + 1, 1)
+    return dt.date(year, mon, 1), nxt - dt.timedelta(days=1)
+
+
+def months_before(start: dt.date, n: int) -> list[str]:
+    """The `n` months before the month of `start`, oldest first, as `YYYY-MM`."""
+    months, y, m = [], start.year, start.month
+    for _ in range(n):
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+        months.append(f"{y:04d}-{m:02d}")
+    return sorted(months)
 
 
 class _FileSource(PydanticBaseSettingsSource):

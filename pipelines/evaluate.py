@@ -13,7 +13,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from pipelines.policy import Rule, RuleSet
-from pipelines.policy.expressions import compare_spark, to_spark
+from pipelines.policy.expressions import compare, to_spark
 
 DECIMAL = "decimal(20,2)"
 
@@ -38,7 +38,7 @@ def rule_columns(ruleset: RuleSet, on: dt.date) -> list[Column]:
     for rule in ruleset.rules:
         value = F.round(to_spark(rule.value, ruleset.params, on), 2).cast(DECIMAL)
         threshold = F.round(to_spark(rule.threshold, ruleset.params, on), 2).cast(DECIMAL)
-        fired = F.coalesce(compare_spark(rule.op, value, threshold), F.lit(False))
+        fired = F.coalesce(compare(rule.op, value, threshold), F.lit(False))
         margin = _margin(value, threshold)
         borderline = F.lit(rule.borderline) & F.coalesce(F.abs(margin) <= margin_limit, F.lit(False))
         out.append(

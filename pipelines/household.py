@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from pipelines.config import month_bounds, months_before
 from pipelines.policy import ParameterSet
 
 DECIMAL = "decimal(20,2)"
@@ -65,20 +66,13 @@ class Period:
 
     @classmethod
     def of(cls, month: str, params: ParameterSet) -> Period:
-        year, mon = (int(x) for x in month.split("-"))
-        start = dt.date(year, mon, 1)
-        nxt = dt.date(year + (mon == 12), mon % 12 + 1, 1)
+        start, end = month_bounds(month)
         n = int(params.at("dibao.income_lookback_months", start))
-        months = []
-        y, m = year, mon
-        for _ in range(n):
-            y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-            months.append(f"{y:04d}-{m:02d}")
         return cls(
             month=month,
             start=start,
-            end=nxt - dt.timedelta(days=1),
-            lookback_months=tuple(sorted(months)),
+            end=end,
+            lookback_months=tuple(months_before(start, n)),
             excluded_income_types=tuple(params.at("dibao.excluded_income_types", start)),
             vehicle_exempt_types=tuple(params.at("dibao.vehicle_exempt_types", start)),
             vehicle_counted_statuses=tuple(params.at("dibao.vehicle_counted_statuses", start)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,6 +21,7 @@ from pipelines.errors import ConfigError
 from pipelines.policy.parameters import ParameterSet
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+
 COMPARATORS = (">", ">=", "<", "<=", "==", "!=")
 
 
@@ -161,23 +163,16 @@ def to_spark(expr: Expression, params: ParameterSet, on: dt.date):
     return build(expr.tree)
 
 
-def compare_python(op: str, left: Decimal, right: Decimal) -> bool:
-    return {
-        ">": left > right,
-        ">=": left >= right,
-        "<": left < right,
-        "<=": left <= right,
-        "==": left == right,
-        "!=": left != right,
-    }[op]
+_COMPARE = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 
 
-def compare_spark(op: str, left, right):
-    return {
-        ">": left > right,
-        ">=": left >= right,
-        "<": left < right,
-        "<=": left <= right,
-        "==": left == right,
-        "!=": left != right,
-    }[op]
+def compare(op: str, left, right):
+    """`left op right` for Decimals and for Spark Columns alike."""
+    return _COMPARE[op](left, right)

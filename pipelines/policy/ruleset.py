@@ -19,7 +19,7 @@ from pipelines.policy.expressions import (
     COMPARATORS,
     Expression,
     check_parameters,
-    compare_python,
+    compare,
     parse_expression,
     to_python,
 )
@@ -87,7 +87,7 @@ class RuleSet:
                         "household_id": facts["household_id"],
                         "rule_id": rule.id,
                         "flag_code": rule.flag_code,
-                        "fired": compare_python(rule.op, value, threshold),
+                        "fired": compare(rule.op, value, threshold),
                         "value": value,
                         "threshold": threshold,
                         "margin": margin,

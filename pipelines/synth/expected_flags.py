@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from pipelines.config import month_bounds, months_before
 from pipelines.policy import load_ruleset
 from pipelines.storage import write_arrow
 
@@ -29,21 +30,6 @@ def _dec(x) -> Decimal:
     return Decimal(str(round(float(x), 2)))
 
 
-def _month_bounds(month: str) -> tuple[dt.date, dt.date]:
-    year, mon = (int(x) for x in month.split("-"))
-    start = dt.date(year, mon, 1)
-    nxt = dt.date(year + (mon == 12), mon % 12 + 1, 1)
-    return start, nxt - dt.timedelta(days=1)
-
-
-def _lookback(start: dt.date, n: int) -> set[str]:
-    months, y, m = set(), start.year, start.month
-    for _ in range(n):
-        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-        months.add(f"{y:04d}-{m:02d}")
-    return months
-
-
 def _date(v) -> dt.date | None:
     if v is None or (not isinstance(v, dt.date) and pd.isna(v)):
         return None
@@ -52,7 +38,7 @@ def _date(v) -> dt.date | None:
 
 def household_facts(truth: Path, params, month: str) -> list[dict]:
     """Facts per roster household, from truth/clean with the true person keys."""
-    start, end = _month_bounds(month)
+    start, end = month_bounds(month)
     roster = _read(truth, "roster")
     active = roster[roster["status"] == "active"].sort_values(["household_id", "member_no"])
     household_of = dict(zip(active["person_key"], active["household_id"], strict=True))
@@ -103,7 +89,7 @@ def household_facts(truth: Path, params, month: str) -> list[dict]:
             business.setdefault(household_of[r.person_key], set()).add(r.uscc)
 
     n_months = int(params.at("dibao.income_lookback_months", start))
-    window = _lookback(start, n_months)
+    window = set(months_before(start, n_months))
     excluded = set(params.at("dibao.excluded_income_types", start))
     income: dict[str, Decimal] = {}
     for r in counted(records("social_insurance")).itertuples():
@@ -147,7 +133,7 @@ def household_facts(truth: Path, params, month: str) -> list[dict]:
 
 def expected_flags(data_dir: Path, rules_dir: Path, ruleset_name: str, month: str) -> pa.Table:
     ruleset = load_ruleset(rules_dir, ruleset_name)
-    start, _ = _month_bounds(month)
+    start, _ = month_bounds(month)
     facts = household_facts(data_dir / "truth", ruleset.params, month)
     evaluable = [f for f in facts if f["per_capita_income"] is not None]
     results = ruleset.evaluate_python(evaluable, start)

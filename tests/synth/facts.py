@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pandas as pd
 
-
-def month_bounds(month: str) -> tuple[dt.date, dt.date]:
-    year, mon = (int(x) for x in month.split("-"))
-    start = dt.date(year, mon, 1)
-    nxt = dt.date(year + (mon == 12), mon % 12 + 1, 1)
-    return start, nxt - dt.timedelta(days=1)
-
-
-def lookback_months(start: dt.date, n: int) -> list[str]:
-    months = pd.period_range(end=pd.Period(start, "M") - 1, periods=n, freq="M")
-    return [str(m) for m in months]
+from pipelines.config import month_bounds, months_before
 
 
 def household_facts(truth: Path, params, month: str) -> pd.DataFrame:
@@ -51,7 +40,7 @@ def household_facts(truth: Path, params, month: str) -> pd.DataFrame:
     dead |= set(cr.loc[pd.to_datetime(cr["death_date"]) <= pd.Timestamp(end), "person_key"])
 
     lookback = int(params.at("dibao.income_lookback_months", start))
-    window = lookback_months(start, lookback)
+    window = months_before(start, lookback)
     excluded = set(params.at("dibao.excluded_income_types", start))
     si = mine(read("social_insurance"))
     si = si[si["month"].isin(window) & ~si["person_key"].isin(held)]
