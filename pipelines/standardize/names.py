@@ -28,7 +28,7 @@ PLACEHOLDERS = frozenset("?□■*〓\ufffd")
 
 # Surnames whose reading differs from the character's everyday reading; pypinyin would give
 # the everyday one (单 → dan), which banks never write for a surname.
-_SURNAME_PINYIN = {
+SURNAME_PINYIN = {
     "万俟": "moqi",
     "尉迟": "yuchi",
     "长孙": "zhangsun",
@@ -44,6 +44,7 @@ _SURNAME_PINYIN = {
     "盖": "ge",
     "曾": "zeng",
     "缪": "miao",
+    "冼": "xian",
     "秘": "bi",
     "召": "shao",
     "种": "chong",
@@ -147,8 +148,8 @@ def _pinyin(name: str) -> str:
 
     prefix = ""
     for surname in (name[:2], name[:1]):
-        if surname in _SURNAME_PINYIN:
-            prefix, name = _SURNAME_PINYIN[surname], name[len(surname) :]
+        if surname in SURNAME_PINYIN:
+            prefix, name = SURNAME_PINYIN[surname], name[len(surname) :]
             break
     return _latin_letters(prefix + "".join(lazy_pinyin(name, errors=_pinyin_errors)))
 

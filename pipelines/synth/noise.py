@@ -13,24 +13,12 @@ import numpy as np
 import opencc
 from pypinyin import lazy_pinyin
 
+from pipelines.standardize.names import SURNAME_PINYIN
 from pipelines.synth.idcodes import to_15_digit
 
 ID_KINDS = ("id_typo", "id_transposition", "id_15_digit", "id_missing", "id_fullwidth_or_lowercase")
 _FULLWIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛")
-# Surnames whose reading differs from the character's common reading.
-SURNAME_PINYIN = {
-    "曾": "zeng",
-    "单": "shan",
-    "解": "xie",
-    "仇": "qiu",
-    "区": "ou",
-    "查": "zha",
-    "朴": "piao",
-    "覃": "qin",
-    "冼": "xian",
-    "缪": "miao",
-}
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 
 
