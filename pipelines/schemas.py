@@ -11,8 +11,17 @@ import yaml
 from pipelines.errors import ConfigError
 
 TYPES = ("string", "int", "decimal", "date", "month", "code")
+# Domain checks a schema may declare. Row checks quarantine the failing row with the reason;
+# rate checks look at the whole extract and stop the run when the share is too low.
+CHECKS = {
+    "id_checksum": ("rate", "ID_CHECKSUM_RATE"),  # share of valid IDs >= min_valid_share
+    "date_range": ("row", "DATE_OUT_OF_RANGE"),  # min/max: ISO date, or "as_of" (extract date)
+    "non_negative": ("row", "NEGATIVE_AMOUNT"),
+    "in_range": ("row", "OUT_OF_RANGE"),  # min/max numbers, inclusive
+    "region_code": ("row", "UNKNOWN_REGION"),  # a Chongqing county-level code, current or retired
+}
 PII = ("none", "id_number", "name", "amount", "address", "account", "quasi", "sensitive")
-FORMATS = ("csv", "parquet")
+FORMATS = ("csv", "parquet", "xlsx", "jsonl")
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,25 @@ class Column:
     aliases: tuple[str, ...]
     pii: str
     codes: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A declared domain check on one column (see CHECKS)."""
+
+    kind: str
+    column: str
+    min: object = None
+    max: object = None
+    min_valid_share: float | None = None
+
+    @property
+    def severity(self) -> str:
+        return CHECKS[self.kind][0]
+
+    @property
+    def reason(self) -> str:
+        return CHECKS[self.kind][1]
 
 
 @dataclass(frozen=True)
@@ -37,6 +65,7 @@ class Schema:
     person_id: str
     person_name: str | None
     columns: tuple[Column, ...]
+    checks: tuple[Check, ...] = ()
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -120,6 +149,24 @@ def _load(path: Path, problems: list[str]) -> Schema | None:
     for role in ("id", "name"):
         if person.get(role) and person[role] not in names:
             problems.append(f"{path}: person.{role} '{person[role]}' is not a declared column")
+    checks = []
+    for i, entry in enumerate(doc.get("checks") or []):
+        where = f"{path}: checks[{i}]"
+        if not isinstance(entry, dict) or entry.get("check") not in CHECKS:
+            problems.append(f"{where}: 'check' must be one of {', '.join(CHECKS)}")
+            continue
+        if entry.get("column") not in names:
+            problems.append(f"{where}: column '{entry.get('column')}' is not a declared column")
+            continue
+        checks.append(
+            Check(
+                kind=entry["check"],
+                column=entry["column"],
+                min=entry.get("min"),
+                max=entry.get("max"),
+                min_valid_share=entry.get("min_valid_share"),
+            )
+        )
     if path.stem != doc["source"]:
         problems.append(f"{path}: source '{doc['source']}' must match the file name")
     return Schema(
@@ -133,6 +180,7 @@ def _load(path: Path, problems: list[str]) -> Schema | None:
         person_id=str(person.get("id")),
         person_name=person.get("name"),
         columns=tuple(columns),
+        checks=tuple(checks),
     )
 
 
