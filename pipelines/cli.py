@@ -126,6 +126,40 @@ def evaluate(
         _fail(exc)
 
 
+@app.command()
+def quarantine(
+    run_id: str = typer.Option(..., "--run", help="run id"),
+    data: Path = DataOpt,
+    export_dir: Path = typer.Option(None, "--export", help="write one CSV per source here"),
+    source: str = typer.Option(None, "--source", help="only this source"),
+    unmasked: bool = typer.Option(False, "--unmasked", help="show raw personal data (logged)"),
+    config: Path = ConfigOpt,
+) -> None:
+    """List a run's quarantined rows by source and reason; export them for the data owner."""
+    try:
+        from pipelines import quarantine as q
+        from pipelines.schemas import load_schemas
+
+        settings = _settings(config, data_dir=data)
+        manifest = q.run_manifest(settings.data_dir, run_id)
+        table = Table(title=f"quarantine · run {run_id}")
+        for col in ("source", "reason", "rows"):
+            table.add_column(col, justify="right" if col == "rows" else "left")
+        for c in q.counts(manifest):
+            if source is None or c.source == source:
+                table.add_row(c.source, c.reason, str(c.rows))
+        console.print(table)
+        if export_dir is not None:
+            if unmasked:
+                console.print("[yellow]unmasked export: raw personal data is written[/]")
+            paths = q.export(settings.data_dir, manifest, load_schemas(settings.schemas_dir),
+                             export_dir, unmasked=unmasked, source=source)
+            for path in paths:
+                console.print(f"exported: {path}")
+    except EngineError as exc:
+        _fail(exc)
+
+
 def show_summary(manifest: dict, flags: list[dict]) -> None:
     """Flags by tier and by district, and what each source sent (no personal data)."""
     from pipelines.regions import region_name

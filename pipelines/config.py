@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     month: str | None = Field(None, description="month checked, YYYY-MM")
     seed: int = Field(20250701, description="seed of the synthetic data generator")
     mask_personal_data: bool = Field(True, description="mask IDs, names and balances in output")
+    max_invalid_row_share: float = Field(
+        0.05, ge=0, le=1, description="an extract with a larger share of bad rows is rejected"
+    )
+    max_row_count_drop: float = Field(
+        0.5, ge=0, le=1, description="an extract this much smaller than the previous is rejected"
+    )
 
     @field_validator("spark_master")
     @classmethod

@@ -20,7 +20,13 @@ DECIMAL = "decimal(20,2)"
 
 # fact → how its contributions aggregate
 SUM_FACTS = ("financial_assets", "countable_income_total", "excluded_income_total")
-COUNT_FACTS = ("deceased_members", "vehicles_nonexempt", "businesses_active", "members_in_custody")
+COUNT_FACTS = (
+    "deceased_members",
+    "vehicles_nonexempt",
+    "businesses_active",
+    "members_in_custody",
+    "state_payroll_members",
+)
 
 # the contribution facts a household fact is computed from (what evidence to show)
 FACT_EVIDENCE = {
@@ -30,6 +36,7 @@ FACT_EVIDENCE = {
     "financial_assets": ("financial_assets",),
     "vehicles_nonexempt": ("vehicles_nonexempt",),
     "businesses_active": ("businesses_active",),
+    "state_payroll_members": ("state_payroll_members",),
 }
 
 CONTRIBUTION_COLUMNS = (
@@ -63,6 +70,7 @@ class Period:
     vehicle_counted_statuses: tuple[str, ...]
     business_active_statuses: tuple[str, ...]
     business_counted_roles: tuple[str, ...]
+    payroll_months: tuple[str, ...]
 
     @classmethod
     def of(cls, month: str, params: ParameterSet) -> Period:
@@ -78,6 +86,9 @@ class Period:
             vehicle_counted_statuses=tuple(params.at("dibao.vehicle_counted_statuses", start)),
             business_active_statuses=tuple(params.at("dibao.business_active_statuses", start)),
             business_counted_roles=tuple(params.at("dibao.business_counted_roles", start)),
+            payroll_months=tuple(
+                months_before(start, int(params.at("dibao.state_payroll_lookback_months", start)))
+            ),
         )
 
 
@@ -140,6 +151,13 @@ def contributions(clean: dict[str, DataFrame], links: DataFrame, period: Period)
     if (df := linked("bank_deposits")) is not None:
         parts.append(_contrib(df, "financial_assets", F.col("record_key"), F.col("balance"),
                               F.struct("bank", "account_type", "as_of_date")))
+    if (df := linked("securities")) is not None:
+        parts.append(_contrib(df, "financial_assets", F.col("record_key"), F.col("market_value"),
+                              F.struct("as_of_date")))
+    if (df := linked("state_payroll")) is not None:
+        paid = df.where(F.col("month").isin(list(period.payroll_months)))
+        parts.append(_contrib(paid, "state_payroll_members", F.col("person_key"), F.lit(1),
+                              F.struct("employer", "month")))
     if (df := linked("vehicles")) is not None:
         owned = df.where(
             F.col("status").isin(list(period.vehicle_counted_statuses))
@@ -215,6 +233,7 @@ def facts(roster: DataFrame, contrib: DataFrame, period: Period) -> DataFrame:
         "financial_assets",
         "vehicles_nonexempt",
         "businesses_active",
+        "state_payroll_members",
         F.col("declared_income").cast(DECIMAL).alias("declared_income"),
         F.col("benefit_amount").cast(DECIMAL).alias("benefit_amount"),
     )

@@ -1,38 +1,47 @@
-"""Ingest: landing files → raw Parquet with canonical column names, all cells kept as text.
+"""Ingest: landing files → raw Parquet with canonical column names, every cell kept as text.
 
-Each extract is registered with its source, as-of date, SHA-256, size, encoding and row
-count. Rows that cannot be read as rows are kept with their line and reason (quarantine).
+Raw files are content-addressed (`raw/<source>/<sha256>.parquet`): an extract already ingested
+(same SHA-256) is not parsed again. Rows the reader could not split into fields stay in the raw
+file with `_read_error` and their text, so they reach quarantine like any other bad row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipelines.errors import InputError
 from pipelines.schemas import Schema, normalize_header
-from pipelines.sources.files import landing_files, read_text_table, sha256_of
-from pipelines.storage import write_arrow
+from pipelines.sources.files import landing_files, read_extract, sha256_of
+from pipelines.storage import write_arrow, write_json
 
-META_COLUMNS = ("_source", "_as_of", "_file", "_row")
+RAW_META = ("_row", "_read_error", "_read_raw")
 
 
 @dataclass
 class Extract:
+    """One landing file as registered in the run's manifest."""
+
     source: str
     as_of: str
     file: str
     sha256: str
     size_bytes: int
+    format: str
     encoding: str
     declared_encoding: str | None
     rows_read: int
     rows_unreadable: int
+    raw: str
+    reused_raw: bool = False
     unknown_columns: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -64,7 +73,7 @@ def map_header(header: list[str], schema: Schema, path: Path) -> tuple[list[str 
         elif name in seen:
             raise InputError(
                 f"{path}: columns '{seen[name]}' and '{cell}' both mean '{name}' "
-                f"for source {schema.source}; keep one"
+                f"for source {schema.source}; the agency must send one of them"
             )
         else:
             seen[name] = cell
@@ -78,66 +87,77 @@ def map_header(header: list[str], schema: Schema, path: Path) -> tuple[list[str 
     return mapped, unknown
 
 
-def ingest_file(path: Path, schema: Schema, as_of: str, data_dir: Path) -> tuple[Extract, pa.Table, pa.Table]:
-    """Read one landing file; returns its registration, its raw rows and its unreadable rows."""
-    table = read_text_table(path)
-    mapped, unknown = map_header(table.header, schema, path)
-    rel = str(path.relative_to(data_dir)) if path.is_relative_to(data_dir) else str(path)
-    n = len(table.rows)
-    arrays: dict[str, pa.Array] = {}
+def raw_table(path: Path, schema: Schema) -> tuple[pa.Table, dict]:
+    """Read one landing file into the raw table and what the manifest says about the read."""
+    extract = read_extract(path, schema.encoding)
+    mapped, unknown = map_header(extract.header, schema, path)
+    n = len(extract.lines)
     positions = {name: i for i, name in enumerate(mapped) if name is not None}
+    arrays: dict[str, pa.Array] = {}
+    bad = extract.bad_rows
     for col in schema.columns:
-        if col.name in positions:
-            i = positions[col.name]
-            arrays[col.name] = pa.array([row[i] for row in table.rows], type=pa.string())
-        else:
-            arrays[col.name] = pa.nulls(n, type=pa.string())
-    arrays["_source"] = pa.array([schema.source] * n, type=pa.string())
-    arrays["_as_of"] = pa.array([as_of] * n, type=pa.string())
-    arrays["_file"] = pa.array([rel] * n, type=pa.string())
-    arrays["_row"] = pa.array(table.lines, type=pa.int64())
-    raw = pa.table(arrays)
-    bad = pa.table(
-        {
-            "source": pa.array([schema.source] * len(table.bad_rows), type=pa.string()),
-            "as_of": pa.array([as_of] * len(table.bad_rows), type=pa.string()),
-            "file": pa.array([rel] * len(table.bad_rows), type=pa.string()),
-            "row": pa.array([b.line for b in table.bad_rows], type=pa.int64()),
-            "column": pa.nulls(len(table.bad_rows), type=pa.string()),
-            "reason": pa.array([b.reason for b in table.bad_rows], type=pa.string()),
-            "raw_value": pa.array([b.raw for b in table.bad_rows], type=pa.string()),
-        }
+        values = extract.columns[positions[col.name]] if col.name in positions else pa.nulls(n, pa.string())
+        arrays[col.name] = pa.concat_arrays([values.cast(pa.string()), pa.nulls(len(bad), pa.string())])
+    arrays["_row"] = pa.concat_arrays(
+        [extract.lines.cast(pa.int64()), pa.array([b.line for b in bad], pa.int64())]
     )
-    extract = Extract(
+    arrays["_read_error"] = pa.concat_arrays(
+        [pa.nulls(n, pa.string()), pa.array([b.reason for b in bad], pa.string())]
+    )
+    arrays["_read_raw"] = pa.concat_arrays(
+        [pa.nulls(n, pa.string()), pa.array([b.raw[:2000] for b in bad], pa.string())]
+    )
+    info = {
+        "format": extract.format,
+        "encoding": extract.encoding,
+        "rows_read": n + len(bad),
+        "rows_unreadable": len(bad),
+        "unknown_columns": unknown,
+        "missing_columns": [c.name for c in schema.columns if c.name not in positions],
+        "notes": list(extract.notes),
+    }
+    return pa.table(arrays), info
+
+
+def ingest_file(path: Path, schema: Schema, as_of: str, data_dir: Path) -> Extract:
+    """Parse one landing file to raw Parquet unless the same content was ingested before."""
+    digest = sha256_of(path)
+    raw_path = data_dir / "raw" / schema.source / f"{digest}.parquet"
+    info_path = raw_path.with_suffix(".json")
+    rel = path.relative_to(data_dir).as_posix() if path.is_relative_to(data_dir) else str(path)
+    reused = raw_path.exists() and info_path.exists()
+    if reused:
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+    else:
+        table, info = raw_table(path, schema)
+        write_arrow(table, raw_path)
+        write_json(info, info_path)
+    return Extract(
         source=schema.source,
         as_of=as_of,
         file=rel,
-        sha256=sha256_of(path),
+        sha256=digest,
         size_bytes=path.stat().st_size,
-        encoding=table.encoding,
         declared_encoding=schema.encoding,
-        rows_read=n + len(table.bad_rows),
-        rows_unreadable=len(table.bad_rows),
-        unknown_columns=unknown,
-        missing_columns=[c.name for c in schema.columns if c.name not in positions],
+        raw=raw_path.relative_to(data_dir).as_posix(),
+        reused_raw=reused,
+        **info,
     )
-    return extract, raw, bad
 
 
-def ingest_source(schema: Schema, data_dir: Path, month_end: dt.date) -> tuple[list[Extract], Path | None, pa.Table]:
-    """Ingest the extract of one source for the month; raw Parquet under raw/<source>/<as_of>/."""
+def extract_files(schema: Schema, data_dir: Path, month_end: dt.date) -> tuple[str | None, list[Path]]:
+    """The as-of folder chosen for the month and the landing files in it."""
     source_dir = data_dir / "landing" / schema.source
     as_of = choose_as_of(source_dir, month_end)
     if as_of is None:
-        return [], None, pa.table({})
-    extracts, raws, bads = [], [], []
-    for path in landing_files(source_dir / as_of):
-        extract, raw, bad = ingest_file(path, schema, as_of, data_dir)
-        extracts.append(extract)
-        raws.append(raw)
-        bads.append(bad)
-    if not extracts:
-        raise InputError(f"{source_dir / as_of}: no .csv or .parquet file in the extract folder")
-    target = data_dir / "raw" / schema.source / as_of / "raw.parquet"
-    write_arrow(pa.concat_tables(raws), target)
-    return extracts, target, pa.concat_tables(bads)
+        return None, []
+    files = list(landing_files(source_dir / as_of))
+    if not files:
+        raise InputError(
+            f"{source_dir / as_of}: no extract file (.csv, .xlsx, .jsonl or .parquet) in the folder"
+        )
+    return as_of, files
+
+
+def raw_rows(raw_path: Path) -> int:
+    return pq.ParquetFile(raw_path).metadata.num_rows

@@ -12,19 +12,22 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from pipelines import evaluate as evaluate_stage
 from pipelines import flags as flag_stage
-from pipelines import household, validate
+from pipelines import household
 from pipelines.audit import RunLog, engine_version, ruleset_record
 from pipelines.config import Settings
 from pipelines.errors import InputError
-from pipelines.ingest import Extract, ingest_source
+from pipelines.gates import GateLimits, Gates
+from pipelines.ingest import choose_as_of
+from pipelines.intake import SourceOutcome, intake_source
 from pipelines.link import link_by_id, roster_people, source_people
 from pipelines.policy import load_ruleset
 from pipelines.schemas import load_schemas
+from pipelines.sources.registry import ExtractRegistry
 from pipelines.storage import write_arrow, write_json, write_spark
 
 Progress = Callable[[str], None]
@@ -70,43 +73,38 @@ def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, lo
     schemas = load_schemas(settings.schemas_dir)
     ruleset = load_ruleset(settings.rules_dir, settings.ruleset)
     period = household.Period.of(month, ruleset.params)
-    if "roster" not in schemas:
+    if "roster" not in schemas:  # checked before any work starts
         raise InputError(f"{settings.schemas_dir}: no roster schema (roster.yaml)")
+    if choose_as_of(data / "landing" / "roster", period.end) is None:
+        raise InputError(
+            f"{data / 'landing' / 'roster'}: no roster extract dated on or before {period.end}"
+        )
 
-    # ingest + validate, source by source
-    extracts: list[Extract] = []
-    counts: dict[str, dict[str, Any]] = {}
-    clean: dict[str, DataFrame] = {}
-    for source, schema in schemas.items():
-        say(f"ingest {source}")
-        found, raw_path, unreadable = ingest_source(schema, data, period.end)
-        if raw_path is None:
-            if source == "roster":
-                raise InputError(f"{data / 'landing' / 'roster'}: no roster extract dated on or before {period.end}")
-            counts[source] = {"extract": None}
-            continue
-        extracts.extend(found)
-        as_of = found[0].as_of
-        raw = spark.read.parquet(str(raw_path))
-        good, bad = validate.split(raw, schema)
-        clean_path = data / "clean" / source / as_of
-        n_clean = write_spark(good, clean_path, ["_file", "_row"])
-        quarantine = bad
-        if unreadable.num_rows:
-            quarantine = quarantine.unionByName(spark.createDataFrame(unreadable.to_pandas(), schema=bad.schema))
-        n_quarantined = write_spark(quarantine, data / "quarantine" / source / as_of, ["file", "row"])
-        rows_in = sum(e.rows_read for e in found)
-        by_reason = {r["reason"]: r["count"] for r in spark.read.parquet(str(data / "quarantine" / source / as_of)).groupBy("reason").count().collect()}
-        counts[source] = {
-            "as_of": as_of,
-            "rows_in": rows_in,
-            "rows_clean": n_clean,
-            "rows_quarantined": n_quarantined,
-            "quarantine_by_reason": dict(sorted(by_reason.items())),
-            "balanced": rows_in == n_clean + n_quarantined,
-        }
-        clean[source] = spark.read.parquet(str(clean_path))
+    # ingest, gate and validate, source by source; a critical gate failure stops the run
+    outcomes: dict[str, SourceOutcome] = {}
+    registry = ExtractRegistry(data / "registry.sqlite")
+    gates = Gates(run_dir / "data_docs", run_id)
+    limits = GateLimits(
+        max_invalid_row_share=settings.max_invalid_row_share,
+        max_row_count_drop=settings.max_row_count_drop,
+    )
+    try:
+        for source, schema in schemas.items():
+            say(f"ingest + validate {source}")
+            outcomes[source] = intake_source(
+                spark, schema, data, period.end, gates, limits, registry, run_id
+            )
+    finally:
+        docs = gates.build_docs()
+    clean = {
+        source: spark.read.parquet(str(o.clean_path))
+        for source, o in outcomes.items()
+        if o.clean_path is not None
+    }
+    extracts = [e for o in outcomes.values() for e in o.extracts]
+    counts = {source: o.manifest() for source, o in outcomes.items()}
     log.stage_done("ingest_validate")
+    log.stages["great_expectations"] = round(sum(o.gate_seconds for o in outcomes.values()), 3)
 
     # link
     say("link")
@@ -178,6 +176,7 @@ def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, lo
             },
         },
         "outputs": ["links", "contributions", "households", "decisions", "flags/flags.parquet"],
+        "data_docs": docs.relative_to(run_dir).as_posix(),
     }
     write_json(manifest, run_dir / "manifest.json")
     log.write(run_dir / "run_log.json", "succeeded")

@@ -1,20 +1,25 @@
-"""Validate: raw text rows → typed clean rows, or quarantine with the column, reason and raw value.
+"""Validate: raw text rows → typed rows with their problems → clean rows + quarantined rows.
 
 Pure DataFrame → DataFrame functions; the stage runner does the reading and writing.
 Reason codes are stable: MISSING_REQUIRED, BAD_INT, BAD_DECIMAL, BAD_DATE, BAD_MONTH,
-UNKNOWN_CODE, DUPLICATE_ROW, DUPLICATE_KEY (plus the reading reasons of sources.files).
+UNKNOWN_CODE, the row checks of the schema (DATE_OUT_OF_RANGE, NEGATIVE_AMOUNT, OUT_OF_RANGE,
+UNKNOWN_REGION), DUPLICATE_ROW, DUPLICATE_KEY, plus the reading reasons of `sources`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from pipelines.schemas import Schema
-from pipelines.standardize.spark import parse_date_col
+from pipelines.regions import CHONGQING, RETIRED
+from pipelines.schemas import Check, Schema
+from pipelines.standardize.spark import parse_date_col, with_standard_id
 
 DECIMAL = "decimal(20,2)"
 QUARANTINE_COLUMNS = ("source", "as_of", "file", "row", "column", "reason", "raw_value")
+META = ("_source", "_as_of", "_file", "_row")
 
 
 def _blank_to_null(raw: Column) -> Column:
@@ -30,10 +35,10 @@ def _month(text: Column) -> Column:
     return F.when(ok, F.concat_ws("-", year, F.lpad(mon, 2, "0")))
 
 
-def _typed_value(col: Column, text: Column) -> tuple[Column, str | None]:
+def _typed_value(col, text: Column) -> tuple[Column, str | None]:
     """The typed value of one column's text, and the reason code when it does not convert."""
     if col.type == "int":
-        return text.try_cast("bigint"), "BAD_INT"
+        return F.regexp_replace(text, r"\.0+$", "").try_cast("bigint"), "BAD_INT"
     if col.type == "decimal":
         return F.regexp_replace(text, r"[,，¥￥\s]", "").try_cast(DECIMAL), "BAD_DECIMAL"
     if col.type == "date":
@@ -47,56 +52,118 @@ def _typed_value(col: Column, text: Column) -> tuple[Column, str | None]:
     return text, None
 
 
-def typed(raw: DataFrame, schema: Schema) -> DataFrame:
-    """Typed values beside the raw text (`_raw_<name>`) and the list of problems per row.
+def _bound(value: object, as_of: dt.date) -> object:
+    if value == "as_of":
+        return as_of
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    return value
 
-    Two projections, so that each typed value (a date parse is a large expression) is
-    computed once and the problem checks read the computed column.
-    """
-    meta = [F.col(m) for m in ("_source", "_as_of", "_file", "_row")]
-    first = raw.select(
-        *[F.col(c.name).alias(f"_raw_{c.name}") for c in schema.columns],
-        *[_typed_value(c, _blank_to_null(F.col(c.name)))[0].alias(c.name) for c in schema.columns],
-        record_key(schema).alias("record_key"),
-        *meta,
-    )
-    problems = []
-    for col in schema.columns:
-        text = _blank_to_null(F.col(f"_raw_{col.name}"))
-        _, reason = _typed_value(col, text)
-        problem_reason = F.lit(None).cast("string")
-        if reason is not None:
-            problem_reason = F.when(text.isNotNull() & F.col(col.name).isNull(), F.lit(reason))
-        if col.required:
-            problem_reason = F.coalesce(problem_reason, F.when(text.isNull(), F.lit("MISSING_REQUIRED")))
-        problems.append(
-            F.when(
-                problem_reason.isNotNull(),
-                F.struct(
-                    F.lit(col.name).alias("column"),
-                    problem_reason.alias("reason"),
-                    F.col(f"_raw_{col.name}").alias("raw_value"),
-                ),
-            )
-        )
-    return first.select(
-        *[F.col(c.name) for c in schema.columns],
-        "record_key",
-        F.sha2(F.to_json(F.struct(*[F.col(f"_raw_{c.name}") for c in schema.columns])), 256).alias("_content"),
-        *meta,
-        F.filter(F.array(*problems), lambda p: p.isNotNull()).alias("_problems"),
-    )
+
+def check_failed(check: Check, value: Column, as_of: dt.date) -> Column | None:
+    """True where a row check fails on a non-null typed value (None for rate checks)."""
+    if check.kind == "non_negative":
+        return value < 0
+    if check.kind in ("date_range", "in_range"):
+        lo, hi = _bound(check.min, as_of), _bound(check.max, as_of)
+        cond = F.lit(False)
+        if lo is not None:
+            cond = cond | (value < F.lit(lo))
+        if hi is not None:
+            cond = cond | (value > F.lit(hi))
+        return cond
+    if check.kind == "region_code":
+        return ~value.isin(sorted(set(CHONGQING) | set(RETIRED)))
+    return None
 
 
 def record_key(schema: Schema) -> Column:
     return F.concat_ws("|", *[F.coalesce(F.trim(F.col(k)), F.lit("")) for k in schema.key])
 
 
-def split(raw: DataFrame, schema: Schema) -> tuple[DataFrame, DataFrame]:
-    """Typed clean rows and quarantined rows (one row per bad input row, its first problem)."""
-    checked = typed(raw, schema)
-    bad = checked.where(F.size("_problems") > 0)
-    good = checked.where(F.size("_problems") == 0)
+def check(raw: DataFrame, schema: Schema, as_of: dt.date) -> DataFrame:
+    """Typed values, record key, ID validity of the ID columns, and every problem of each row.
+
+    Two projections, so that each typed value (a date parse is a large expression) is computed
+    once and the checks read the computed column. `_row_ok` is true when a row has no problem;
+    `<column>__id_valid` is the checksum validity of an ID column (null when the ID is empty).
+    """
+    read_error = [
+        (F.col(c) if c in raw.columns else F.lit(None).cast("string")).alias(c)
+        for c in ("_read_error", "_read_raw")
+    ]
+    first = raw.select(
+        *read_error,
+        *[F.col(c.name).alias(f"_raw_{c.name}") for c in schema.columns],
+        *[_typed_value(c, _blank_to_null(F.col(c.name)))[0].alias(c.name) for c in schema.columns],
+        record_key(schema).alias("record_key"),
+        *[F.col(m) for m in META],
+    )
+    row_checks: dict[str, list[Check]] = {}
+    for chk in schema.checks:
+        row_checks.setdefault(chk.column, []).append(chk)
+    # a line the reader could not split into fields: its reason first, its text as the value
+    problems = [
+        F.when(
+            F.col("_read_error").isNotNull(),
+            F.struct(
+                F.lit(None).cast("string").alias("column"),
+                F.col("_read_error").alias("reason"),
+                F.col("_read_raw").alias("raw_value"),
+            ),
+        )
+    ]
+    for col in schema.columns:
+        text = _blank_to_null(F.col(f"_raw_{col.name}"))
+        value = F.col(col.name)
+        _, reason = _typed_value(col, text)
+        why = F.lit(None).cast("string")
+        if reason is not None:
+            why = F.when(text.isNotNull() & value.isNull(), F.lit(reason))
+        if col.required:
+            why = F.coalesce(why, F.when(text.isNull(), F.lit("MISSING_REQUIRED")))
+        for chk in row_checks.get(col.name, ()):
+            failed = check_failed(chk, value, as_of)
+            if failed is not None:
+                why = F.coalesce(why, F.when(value.isNotNull() & failed, F.lit(chk.reason)))
+        problems.append(
+            F.when(
+                why.isNotNull(),
+                F.struct(
+                    F.lit(col.name).alias("column"),
+                    why.alias("reason"),
+                    F.col(f"_raw_{col.name}").alias("raw_value"),
+                ),
+            )
+        )
+    checked = first.select(
+        *[F.col(c.name) for c in schema.columns],
+        "record_key",
+        F.sha2(F.to_json(F.struct(*[F.col(f"_raw_{c.name}") for c in schema.columns])), 256).alias(
+            "_content"
+        ),
+        *[F.col(m) for m in META],
+        F.filter(F.array(*problems), lambda p: p.isNotNull()).alias("_problems"),
+    )
+    checked = checked.withColumn("_row_ok", F.size("_problems") == 0)
+    for chk in schema.checks:
+        if chk.kind == "id_checksum":
+            checked = _with_id_valid(checked, chk.column)
+    return checked
+
+
+def _with_id_valid(df: DataFrame, column: str) -> DataFrame:
+    prefix = f"_s_{column}_"
+    std = with_standard_id(df, column, prefix=prefix)
+    added = [c for c in std.columns if c not in df.columns]
+    valid = F.when(F.col(column).isNotNull(), F.col(f"{prefix}id_valid"))
+    return std.withColumn(f"{column}__id_valid", valid).drop(*added)
+
+
+def split(checked: DataFrame, schema: Schema) -> tuple[DataFrame, DataFrame]:
+    """Clean rows (the first of each key) and quarantined rows (one per bad row, first problem)."""
+    bad = checked.where(~F.col("_row_ok"))
+    good = checked.where(F.col("_row_ok"))
     window = Window.partitionBy("record_key").orderBy("_file", "_row")
     ranked = good.withColumn("_rank", F.row_number().over(window)).withColumn(
         "_first_content", F.first("_content").over(window)
@@ -113,10 +180,13 @@ def split(raw: DataFrame, schema: Schema) -> tuple[DataFrame, DataFrame]:
             )
         ),
     )
-    clean = ranked.where(F.col("_rank") == 1).drop("_rank", "_first_content", "_content", "_problems")
+    helper = [c for c in checked.columns if c.endswith("__id_valid")] + ["_row_ok"]
+    clean = ranked.where(F.col("_rank") == 1).drop(
+        "_rank", "_first_content", "_content", "_problems", *helper
+    )
     quarantine = (
-        bad.drop("_content")
-        .unionByName(dupes.drop("_rank", "_first_content", "_content"))
+        bad.select("_source", "_as_of", "_file", "_row", "_problems")
+        .unionByName(dupes.select("_source", "_as_of", "_file", "_row", "_problems"))
         .select(
             F.col("_source").alias("source"),
             F.col("_as_of").alias("as_of"),

@@ -3,9 +3,17 @@ from decimal import Decimal
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.schemas import load_schemas
-from pipelines.validate import split
+from pipelines.validate import check
 
 SCHEMAS = load_schemas(PROJECT_ROOT / "schemas")
+AS_OF = dt.date(2025, 6, 30)
+
+
+def split(raw, schema):
+    from pipelines.validate import split as split_checked
+
+    return split_checked(check(raw, schema, AS_OF), schema)
+
 META = {"_source": "bank_deposits", "_as_of": "2025-06-30", "_file": "landing/b.csv"}
 
 
@@ -68,3 +76,42 @@ def test_month_forms(spark):
     clean, quarantine = split(raw_frame(spark, schema, rows), schema)
     assert sorted(r["month"] for r in clean.collect()) == ["2025-05"] * 4
     assert [r["reason"] for r in quarantine.collect()] == ["BAD_MONTH"]
+
+
+def test_domain_checks_quarantine_rows(spark):
+    schema = SCHEMAS["bank_deposits"]
+    rows = [
+        bank(),
+        bank(account_no="2", balance="-5.00"),
+        bank(account_no="3", as_of_date="2025-07-31"),  # after the extract's as-of date
+        bank(account_no="4", as_of_date="45838"),  # Excel serial of 2025-07-01: after as-of too
+        bank(account_no="5", as_of_date="45838", balance="0"),
+    ]
+    checked = check(raw_frame(spark, schema, rows), schema, dt.date(2025, 7, 1))
+    reasons = {r["_row"]: [p["reason"] for p in r["_problems"]] for r in checked.collect()}
+    assert reasons == {2: [], 3: ["NEGATIVE_AMOUNT"], 4: ["DATE_OUT_OF_RANGE"], 5: [], 6: []}
+    ok = {r["_row"]: (r["_row_ok"], r["id_number__id_valid"]) for r in checked.collect()}
+    from pipelines.standardize.ids import standardize_id
+
+    assert ok[3] == (False, standardize_id(bank()["id_number"]).valid)
+
+
+def test_region_codes_and_id_validity(spark):
+    from pipelines.standardize.ids import make_id
+
+    schema = SCHEMAS["roster"]
+    base = {"household_id": "H1", "urban_rural": "城市", "member_no": "1", "name": "张三",
+            "programme": "低保", "status": "在保"}
+    good_id = make_id("500103", dt.date(1960, 1, 1), 1)
+    rows = [
+        {**base, "region_code": "500103", "id_number": good_id},
+        {**base, "member_no": "2", "region_code": "500222", "id_number": "123"},  # retired code: fine
+        {**base, "member_no": "3", "region_code": "110101", "id_number": None},
+    ]
+    checked = check(raw_frame(spark, schema, rows), schema, AS_OF)
+    out = {r["member_no"]: r for r in checked.collect()}
+    assert [(p["column"], p["reason"]) for p in out[3]["_problems"]] == [
+        ("region_code", "UNKNOWN_REGION"), ("id_number", "MISSING_REQUIRED")]
+    assert out[1]["id_number__id_valid"] is True
+    assert out[2]["id_number__id_valid"] is False and out[2]["_row_ok"]
+    assert out[3]["id_number__id_valid"] is None

@@ -296,3 +296,49 @@ def businesses(
     return entities, role_df.sort_values(["eid", "role", "pid"], kind="stable").reset_index(
         drop=True
     )
+
+
+def securities(
+    rng: np.random.Generator,
+    persons: pd.DataFrame,
+    holders: np.ndarray,
+    roster_room: np.ndarray,
+) -> pd.DataFrame:
+    """Securities accounts (中证登) with their market value: pid, market (sh, sz), market_value.
+
+    A minority of the adults in `holders` (per person: the wider population without the
+    applicants) hold shares, more in town; some have an account on both exchanges. A few
+    roster households hold a small amount, never more than `roster_room` (per household
+    index: what their asset cap leaves beside their deposits).
+    """
+    eco = load_yaml("economy.yaml")
+    spec, small = eco["securities"], eco["roster_securities"]
+    p = persons
+    n = len(p)
+    age = p["age"].to_numpy()
+    urban = p["urban"].to_numpy()
+    share = np.where(urban, spec["urban_share"], spec["rural_share"])
+    holds = holders & (age >= 18) & (rng.random(n) < share)
+    idx = np.flatnonzero(holds)
+    both = rng.random(len(idx)) < spec["two_markets"]
+    first = np.where(rng.random(len(idx)) < 0.55, "sh", "sz")
+    pid = np.concatenate([idx, idx[both]])
+    market = np.concatenate([first, np.where(first[both] == "sh", "sz", "sh")])
+    older = np.where(age[pid] >= 50, 1.4, 1.0)
+    value = rng.lognormal(np.log(spec["median"]), spec["sigma"], len(pid)) * older
+    wider = pd.DataFrame({"pid": pid, "market": market, "market_value": np.round(value, 2)})
+
+    # Roster: one adult of a few households, a small holding inside the room left.
+    roster_adults = p[p["roster"].to_numpy() & (age >= 18)]
+    eldest = roster_adults.groupby("hh")["pid"].first()
+    hh = eldest.index.to_numpy()
+    room = roster_room[hh]
+    pick = (rng.random(len(hh)) < small["household_share"]) & (room >= 500)
+    hh, owner, room = hh[pick], eldest.to_numpy()[pick], room[pick]
+    value = rng.lognormal(np.log(small["median"]), small["sigma"], len(hh))
+    value = np.floor(np.minimum(value, 0.9 * room) * 100) / 100
+    market = np.where(rng.random(len(hh)) < 0.5, "sh", "sz")
+    roster = pd.DataFrame({"pid": owner, "market": market, "market_value": value})
+    out = pd.concat([roster, wider], ignore_index=True)
+    out["pid"] = out["pid"].astype(np.int64)
+    return out.sort_values(["pid", "market"], kind="stable").reset_index(drop=True)

@@ -48,6 +48,13 @@ class PlantRates:
     savings_just_under: float = 0.015
     custody_member: float = 0.015
     resident_pension: float = 0.015
+    state_payroll_member: float = 0.01
+    old_provident_fund: float = 0.015
+    # Applicant households (not on the roster) that fail a test, as a share of the roster
+    # size; every other applicant household is eligible (APPLICANT_ELIGIBLE).
+    applicant_vehicle_owned: float = 0.0015
+    applicant_assets_above_limit: float = 0.0015
+    applicant_income_above_standard: float = 0.0015
 
 
 PROBLEMS = (
@@ -56,6 +63,7 @@ PROBLEMS = (
     "financial_assets_above_limit",
     "vehicle_owned",
     "active_business",
+    "state_payroll_member",
 )
 LOOKALIKES = (
     "scrapped_car",
@@ -64,7 +72,16 @@ LOOKALIKES = (
     "savings_just_under",
     "custody_member",
     "resident_pension",
+    "old_provident_fund",
 )
+# Codes of the new applications (truth/planted kind "application"): every applicant household
+# carries exactly one; the last one is every applicant household without a planted problem.
+APPLICANT_PROBLEMS = (
+    "applicant_vehicle_owned",
+    "applicant_assets_above_limit",
+    "applicant_income_above_standard",
+)
+APPLICANT_CODES = (*APPLICANT_PROBLEMS, "applicant_eligible")
 # Below this roster size a planted code may round to zero households.
 MIN_HOUSEHOLDS_FOR_EVERY_CODE = 200
 
@@ -80,6 +97,8 @@ class SynthConfig:
     # Months of social-insurance rows before `month`: the 12-month look-back plus two earlier
     # months, so that an engine reading the wrong window shows it.
     income_months: int = 14
+    # New applicant households received in the month checked, per roster household.
+    applications: float = 0.05
     noise: NoiseRates = field(default_factory=NoiseRates)
     plant: PlantRates = field(default_factory=PlantRates)
 
@@ -89,6 +108,8 @@ class SynthConfig:
             problems.append(f"households must be a positive integer, got {self.households!r}")
         if self.population_per_roster_person < 0:
             problems.append("population_per_roster_person must be >= 0")
+        if not 0 <= self.applications <= 1:
+            problems.append(f"applications must be in [0, 1], got {self.applications}")
         if self.income_months < 12:
             problems.append(f"income_months must be >= 12, got {self.income_months}")
         try:
@@ -114,6 +135,21 @@ class SynthConfig:
     def as_of(self) -> dt.date:
         """Extract date: the last day of the month before the month checked."""
         return self.month_start - dt.timedelta(days=1)
+
+    @property
+    def month_end(self) -> dt.date:
+        """Last day of the month checked: the date of the applications extract."""
+        start = self.month_start
+        nxt = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+        return nxt - dt.timedelta(days=1)
+
+    def applicant_households(self) -> int:
+        """Applicant households: a share of the roster size, at least one per applicant code
+        from MIN_HOUSEHOLDS_FOR_EVERY_CODE roster households."""
+        n = round(self.applications * self.households)
+        if self.applications > 0 and self.households >= MIN_HOUSEHOLDS_FOR_EVERY_CODE:
+            n = max(n, len(APPLICANT_CODES))
+        return int(n)
 
     def planted_count(self, code: str) -> int:
         """Households planted with `code` (lower-case field name of PlantRates)."""

@@ -74,6 +74,15 @@ def household_facts(truth: Path, params, month: str) -> list[dict]:
         h = household_of[r.person_key]
         assets[h] = assets.get(h, Decimal(0)) + _dec(r.balance)
 
+    for r in counted(records("securities")).itertuples():
+        h = household_of[r.person_key]
+        assets[h] = assets.get(h, Decimal(0)) + _dec(r.market_value)
+
+    payroll_window = set(months_before(start, int(params.at("dibao.state_payroll_lookback_months", start))))
+    payroll: set[str] = {
+        r.person_key for r in counted(records("state_payroll")).itertuples() if r.month in payroll_window
+    }
+
     exempt = set(params.at("dibao.vehicle_exempt_types", start))
     statuses = set(params.at("dibao.vehicle_counted_statuses", start))
     vehicles: dict[str, set] = {}
@@ -126,6 +135,7 @@ def household_facts(truth: Path, params, month: str) -> list[dict]:
                 "financial_assets": assets.get(hid, Decimal(0)),
                 "vehicles_nonexempt": len(vehicles.get(hid, ())),
                 "businesses_active": len(business.get(hid, ())),
+                "state_payroll_members": len(payroll & keys),
             }
         )
     return out

@@ -1,8 +1,10 @@
 """Income streams behind the social-insurance extract: wages, employee and resident pensions.
 
 A stream is one row: pid, kind (wage, employee_pension, resident_pension), first_m, last_m
-(indices into the extract's months, 0 = the oldest), amount per month, employer. Roster
-households get small streams only, bounded so that they stay eligible (see `roster_streams`).
+(indices into the extract's months, 0 = the oldest), amount per month, employer, payroll
+(a wage paid from the budget: the state-payroll extract lists it month by month). Roster
+households get small streams only, bounded so that they stay eligible (see `roster_streams`),
+and never from a public employer.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import pandas as pd
 
 from pipelines.synth.regions import load_regions, load_yaml
 
-COLUMNS = ["pid", "kind", "first_m", "last_m", "amount", "employer"]
+COLUMNS = ["pid", "kind", "first_m", "last_m", "amount", "employer", "payroll"]
 
 
 def month_labels(month_start: np.datetime64, n: int) -> list[str]:
@@ -50,6 +52,33 @@ def employers(rng: np.random.Generator, n: int) -> np.ndarray:
     )
     names = np.where(rng.random(n) < 0.85, company, public)
     return np.array(sorted(set(names.tolist())), dtype=object)
+
+
+def is_public(names: np.ndarray) -> np.ndarray:
+    """Public employers are named 重庆市<district><body>; companies 重庆<stem>…有限公司."""
+    return np.array([str(n).startswith("重庆市") for n in names], dtype=bool)
+
+
+def is_state_funded(names: np.ndarray) -> np.ndarray:
+    """Public employers paid from the budget (财政供养), not the state utilities."""
+    funded = tuple(load_yaml("economy.yaml")["state_funded"])
+    return is_public(names) & np.array([str(n).endswith(funded) for n in names], dtype=bool)
+
+
+def companies(employer_pool: np.ndarray) -> np.ndarray:
+    return employer_pool[~is_public(employer_pool)]
+
+
+def mark_payroll(rng: np.random.Generator, streams: pd.DataFrame, persons: pd.DataFrame) -> None:
+    """Wages of people outside the roster at a budget-funded employer: most are on the state
+    payroll, the others are contract staff. Sets the `payroll` column in place."""
+    share = float(load_yaml("economy.yaml")["state_payroll_share"])
+    employer = streams["employer"].to_numpy()
+    funded = np.zeros(len(streams), dtype=bool)
+    wage = (streams["kind"] == "wage").to_numpy()
+    funded[wage] = is_state_funded(employer[wage])
+    wider = ~persons["roster"].to_numpy()[streams["pid"].to_numpy().astype(np.int64)]
+    streams["payroll"] = funded & wider & (rng.random(len(streams)) < share)
 
 
 def _lognormal(rng, n, spec) -> np.ndarray:
@@ -157,14 +186,16 @@ def roster_streams(
     first_month: np.datetime64,
     employer_pool: np.ndarray,
     income_cap: np.ndarray,
+    members: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Resident pensions for the roster's elderly and, in some households, a short job.
 
     `income_cap` (per household index) bounds the wages of a whole spell, so that even if
     every month of it falls in the look-back window the household stays clearly eligible.
+    `members` (per person) selects other people treated the same way (the applicants).
     """
     p = persons
-    roster = p["roster"].to_numpy()
+    roster = p["roster"].to_numpy() if members is None else members
     age = p["age"].to_numpy()
     birth = p["birth"].to_numpy().astype("datetime64[D]")
     rows = [
@@ -179,6 +210,7 @@ def roster_streams(
     able = roster & (age >= 18) & (age < 60) & (p["condition"].to_numpy() != 1)
     cand = p[able].groupby("hh")["pid"].first()  # the eldest able adult of each household
     chosen = cand[rng.random(len(cand)) < 0.12]
+    employer_pool = companies(employer_pool)
     if len(chosen):
         hh = chosen.index.to_numpy()
         wage = rng.integers(3600, 4800, len(hh)).astype(float)

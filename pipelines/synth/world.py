@@ -1,8 +1,9 @@
 """The noise-free synthetic world: people, their households, income streams and property.
 
 Policy numbers come from the rules (the standard, the asset months, the look-back); the
-roster's own holdings are capped well inside them so that every roster household is
-eligible by construction until plant.py plants a problem.
+roster's own holdings (deposits and securities together) are capped well inside them so that
+every roster household is eligible by construction until plant.py plants a problem. The
+applicant households (applicants.py) get the same caps.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pipelines.synth import assets, events, income
+from pipelines.synth import applicants, assets, employment, events, income
 from pipelines.synth.config import SynthConfig
 from pipelines.synth.population import build_population
 
@@ -65,6 +66,9 @@ class World:
     roles: pd.DataFrame
     custody: pd.DataFrame
     employer_pool: np.ndarray
+    securities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    provident: pd.DataFrame = field(default_factory=pd.DataFrame)
+    applications: pd.DataFrame = field(default_factory=pd.DataFrame)
     planted: list[dict] = field(default_factory=list)
 
     @property
@@ -110,8 +114,10 @@ def build_world(cfg: SynthConfig, params, rngs) -> World:
     std = np.where(urban, policy.standard["urban"], policy.standard["rural"])
     counted = np.maximum(size - 1, 1)
     roster = hh_df["roster"].to_numpy()
-    asset_cap = np.where(roster, ROSTER_ASSET_SHARE * std * policy.asset_months * counted, np.inf)
-    income_cap = np.where(roster, ROSTER_INCOME_SHARE * std * counted * policy.lookback, np.inf)
+    poor_asset_cap = ROSTER_ASSET_SHARE * std * policy.asset_months * counted
+    poor_income_cap = ROSTER_INCOME_SHARE * std * counted * policy.lookback
+    asset_cap = np.where(roster, poor_asset_cap, np.inf)
+    income_cap = np.where(roster, poor_income_cap, np.inf)
 
     rng = rngs("income")
     pool = income.employers(rng, max(60, len(persons) // 40))
@@ -122,6 +128,7 @@ def build_world(cfg: SynthConfig, params, rngs) -> World:
         ],
         ignore_index=True,
     )
+    income.mark_payroll(rngs("payroll"), streams, persons)
     rng = rngs("assets")
     entities, roles = assets.businesses(rng, persons, hh_df)
     world = World(
@@ -138,5 +145,20 @@ def build_world(cfg: SynthConfig, params, rngs) -> World:
         roles=roles,
         custody=custody,
         employer_pool=pool,
+    )
+    applicants.select(world, rngs("applicants"), poor_asset_cap, poor_income_cap)
+    # Securities: the wider population (not the applicants) and a little for a few roster
+    # households, inside what their cap leaves beside their deposits.
+    acc = world.accounts
+    deposits = np.bincount(
+        persons["hh"].to_numpy()[acc["pid"].to_numpy().astype(np.int64)],
+        weights=acc["balance"].to_numpy().astype(float),
+        minlength=len(hh_df),
+    )
+    room = np.where(roster, np.maximum(asset_cap - deposits, 0.0), 0.0)
+    holders = ~persons["roster"].to_numpy() & ~persons["applicant"].to_numpy()
+    world.securities = assets.securities(rngs("securities"), persons, holders, room)
+    world.provident = employment.provident_accounts(
+        rngs("provident_fund"), persons, world.streams, months, pool
     )
     return world

@@ -13,7 +13,8 @@ RULES = PROJECT_ROOT / "rules"
 
 def household(**kw):
     base = dict(household_id="H", urban_rural="urban", members_counted=2, per_capita_income=100,
-                financial_assets=0, vehicles_nonexempt=0, businesses_active=0, deceased_members=0)
+                financial_assets=0, vehicles_nonexempt=0, businesses_active=0, deceased_members=0,
+                state_payroll_members=0)
     base.update(kw)
     return base
 
@@ -33,6 +34,7 @@ CASES = [
     {"description": "fewer members lower the limit", "facts": household(members_counted=1, financial_assets=10000), "on": dt.date(2025, 7, 1), "expected": {"FINANCIAL_ASSETS_ABOVE_LIMIT"}},
     {"description": "a vehicle fires", "facts": household(vehicles_nonexempt=1), "on": dt.date(2025, 7, 1), "expected": {"VEHICLE_OWNED"}},
     {"description": "an active business fires", "facts": household(businesses_active=1), "on": dt.date(2025, 7, 1), "expected": {"ACTIVE_BUSINESS"}},
+    {"description": "a member on the state payroll fires", "facts": household(state_payroll_members=1), "on": dt.date(2025, 7, 1), "expected": {"STATE_PAYROLL_MEMBER"}},
     {"description": "a deceased member fires", "facts": household(deceased_members=1), "on": dt.date(2025, 7, 1), "expected": {"DECEASED_MEMBER"}},
 ]
 

@@ -1,0 +1,68 @@
+"""The quarantine of a run: counts by source and reason, and the rows for each data owner.
+
+Each quarantined row keeps its source, file, line or row number, column, reason code and raw
+value. Exports mask the raw values of personal-data columns unless unmasking is asked for.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from pipelines.errors import InputError
+from pipelines.masking import mask_middle
+from pipelines.schemas import Schema
+
+
+@dataclass(frozen=True)
+class QuarantineCount:
+    source: str
+    reason: str
+    rows: int
+
+
+def run_manifest(data_dir: Path, run_id: str) -> dict:
+    path = data_dir / "runs" / run_id / "manifest.json"
+    if not path.exists():
+        raise InputError(f"{path}: no manifest for run '{run_id}' (has it finished?)")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def counts(manifest: dict) -> list[QuarantineCount]:
+    out = []
+    for source, info in sorted(manifest["sources"].items()):
+        for reason, n in sorted((info.get("quarantine_by_reason") or {}).items()):
+            out.append(QuarantineCount(source, reason, n))
+    return out
+
+
+def _pii_columns(schema: Schema) -> set[str]:
+    return {c.name for c in schema.columns if c.pii != "none"}
+
+
+def export(data_dir: Path, manifest: dict, schemas: dict[str, Schema], out_dir: Path,
+           unmasked: bool = False, source: str | None = None) -> list[Path]:
+    """One CSV per source (UTF-8 with BOM, opens in Excel) of its quarantined rows."""
+    written = []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, info in sorted(manifest["sources"].items()):
+        if (source and name != source) or not info.get("as_of") or not info.get("rows_quarantined"):
+            continue
+        folder = data_dir / "quarantine" / name / info["as_of"]
+        rows = pq.ParquetDataset(folder).read().to_pylist()
+        pii = _pii_columns(schemas[name]) if name in schemas else set()
+        path = out_dir / f"quarantine_{manifest['run_id']}_{name}.csv"
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["source", "as_of", "file", "row", "column", "reason", "raw_value"])
+            for r in sorted(rows, key=lambda r: (r["file"], r["row"])):
+                value = r["raw_value"]
+                if not unmasked and (r["column"] in pii or r["column"] is None):
+                    value = mask_middle(value)
+                writer.writerow([r["source"], r["as_of"], r["file"], r["row"], r["column"] or "", r["reason"], value or ""])
+        written.append(path)
+    return written
