@@ -18,6 +18,8 @@ from pipelines.schemas import Check, Schema
 from pipelines.standardize.spark import parse_date_col, with_standard_id
 
 DECIMAL = "decimal(20,2)"
+MAX_FIELD_CHARS = 4000  # no registry field is longer; a longer one is a broken extract
+SHOWN_CHARS = 500  # a quarantined raw value is kept up to this length, with its full length
 QUARANTINE_COLUMNS = ("source", "as_of", "file", "row", "column", "reason", "raw_value")
 META = ("_source", "_as_of", "_file", "_row")
 
@@ -50,6 +52,12 @@ def _typed_value(col, text: Column) -> tuple[Column, str | None]:
         canonical = F.when(text.isin(sorted(set(col.codes.values()))), text)
         return F.coalesce(F.create_map(*pairs)[text], canonical), "UNKNOWN_CODE"
     return text, None
+
+
+def _shown(raw: Column) -> Column:
+    """The raw value as kept in quarantine: long values cut, with their length."""
+    cut = F.concat(F.substring(raw, 1, SHOWN_CHARS), F.lit("…("), F.length(raw).cast("string"), F.lit(" chars)"))
+    return F.when(F.length(raw) > SHOWN_CHARS, cut).otherwise(raw)
 
 
 def _bound(value: object, as_of: dt.date) -> object:
@@ -109,7 +117,7 @@ def check(raw: DataFrame, schema: Schema, as_of: dt.date) -> DataFrame:
             F.struct(
                 F.lit(None).cast("string").alias("column"),
                 F.col("_read_error").alias("reason"),
-                F.col("_read_raw").alias("raw_value"),
+                _shown(F.col("_read_raw")).alias("raw_value"),
             ),
         )
     ]
@@ -122,6 +130,8 @@ def check(raw: DataFrame, schema: Schema, as_of: dt.date) -> DataFrame:
             why = F.when(text.isNotNull() & value.isNull(), F.lit(reason))
         if col.required:
             why = F.coalesce(why, F.when(text.isNull(), F.lit("MISSING_REQUIRED")))
+        too_long = F.length(F.col(f"_raw_{col.name}")) > MAX_FIELD_CHARS
+        why = F.when(too_long, F.lit("FIELD_TOO_LONG")).otherwise(why)
         for chk in row_checks.get(col.name, ()):
             failed = check_failed(chk, value, as_of)
             if failed is not None:
@@ -132,7 +142,7 @@ def check(raw: DataFrame, schema: Schema, as_of: dt.date) -> DataFrame:
                 F.struct(
                     F.lit(col.name).alias("column"),
                     why.alias("reason"),
-                    F.col(f"_raw_{col.name}").alias("raw_value"),
+                    _shown(F.col(f"_raw_{col.name}")).alias("raw_value"),
                 ),
             )
         )

@@ -85,8 +85,11 @@ def _status(rng, dates: np.ndarray, month_end: np.datetime64) -> np.ndarray:
     return np.where(
         waited <= 5,
         np.where(u < 0.85, "received", "under_review"),
-        np.where(waited <= 15, np.where(u < 0.2, "received", "under_review"),
-                 np.where(u < 0.6, "under_review", "public_notice")),
+        np.where(
+            waited <= 15,
+            np.where(u < 0.2, "received", "under_review"),
+            np.where(u < 0.6, "under_review", "public_notice"),
+        ),
     ).astype(object)
 
 

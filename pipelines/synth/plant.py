@@ -1,9 +1,14 @@
-"""Planted problems and look-alikes on chosen roster households, recorded as ground truth.
+"""Planted problems and look-alikes on chosen roster households, recorded as ground truth,
+and the outcome of every new application (kind "application").
 
 Every amount is derived from the policy parameters of the month checked (the standard, the
 asset months, the look-back), with clear margins: a problem is at least 15 % beyond its
 threshold, a look-alike stays clear of it unless it is SAVINGS_JUST_UNDER, which sits at
-95–99.5 % of the limit on purpose. Each household carries at most one planted code.
+95–99.5 % of the limit on purpose. Financial assets are deposits and securities together.
+Each household carries at most one planted code. Applicant households carry exactly one:
+APPLICANT_ELIGIBLE unless an applicant problem was planted; their `household_id` is the
+application's household id and their `person_key` the member's application key
+(<household_id>-<member_no>), since applicants have no roster person key.
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from pipelines.synth.assets import adult_dates, pick_banks
-from pipelines.synth.config import LOOKALIKES, PROBLEMS
-from pipelines.synth.income import resident_pensions
+from pipelines.synth.config import APPLICANT_PROBLEMS, LOOKALIKES, PROBLEMS
+from pipelines.synth.employment import old_month
+from pipelines.synth.income import companies, is_state_funded, resident_pensions
 from pipelines.synth.world import World
 
 NAT = np.datetime64("NaT", "D")
@@ -46,7 +52,15 @@ class Planter:
         self.new_entities: list[dict] = []
         self.new_roles: list[dict] = []
         self.new_custody: list[dict] = []
+        self.new_securities: list[dict] = []
+        self.new_provident: list[dict] = []
         self.declared: dict[int, float] = {}
+        self.companies = companies(world.employer_pool)
+        self.state_funded = world.employer_pool[is_state_funded(world.employer_pool)]
+        self.ap = p.loc[
+            p["applicant"], ["pid", "hh", "age", "male", "condition", "application_id", "member_no"]
+        ]
+        self.ap_by_hh = self.ap.groupby("hh").indices
         self.next_eid = int(world.entities["eid"].max()) + 1 if len(world.entities) else 0
         self._features()
 
@@ -68,9 +82,12 @@ class Planter:
         self.n_adult_75 = count((age >= 18) & (age <= 75))
         self.n_disabled = count((cond == 1) & (age >= 18) & (age <= 80))
         self.n_old = count(age >= 62)
+        self.n_adult_30_80 = count((age >= 30) & (age <= 80))
 
     def members(self, hh: int) -> pd.DataFrame:
-        return self.rp.iloc[self.by_hh[hh]]
+        if hh in self.by_hh:
+            return self.rp.iloc[self.by_hh[hh]]
+        return self.ap.iloc[self.ap_by_hh[hh]]
 
     def choose(self, mask: np.ndarray, k: int) -> list[int]:
         cand = np.flatnonzero(mask & self.available)
@@ -88,6 +105,22 @@ class Planter:
                 "kind": "problem" if code in PROBLEMS else "lookalike",
                 "code": code.upper(),
                 "detail": detail,
+                "hh": hh,
+            }
+        )
+
+    def record_application(self, hh: int, code: str, detail: str, pid: int | None) -> None:
+        p = self.w.persons
+        app_id = p["application_id"].iat[int(self.ap["pid"].iat[self.ap_by_hh[hh][0]])]
+        key = None if pid is None else f"{app_id}-{int(p['member_no'].iat[pid]):02d}"
+        self.w.planted.append(
+            {
+                "household_id": app_id,
+                "person_key": key,
+                "kind": "application",
+                "code": code.upper(),
+                "detail": detail,
+                "hh": hh,
             }
         )
 
@@ -98,11 +131,18 @@ class Planter:
             cand = cand[cand["male"]]
         return int(cand["pid"].iat[int(self.rng.integers(0, len(cand)))])
 
-    def _wage(self, pid: int, total: float, months: int) -> tuple[float, int]:
-        """A wage spell ending in the last extract month, paying `total` over the window."""
+    def _wage(
+        self, pid: int, total: float, months: int, employer: str | None = None
+    ) -> tuple[float, int]:
+        """A wage spell ending in the last extract month, paying `total` over the window.
+
+        A company pays it unless `employer` is given; a budget-funded employer puts the
+        person on the state payroll for those months."""
         months = max(1, min(months, self.w.policy.lookback))
         amount = total / months
         n_months = len(self.w.months)
+        if employer is None:
+            employer = self.companies[int(self.rng.integers(0, len(self.companies)))]
         self.new_streams.append(
             pd.DataFrame(
                 {
@@ -111,9 +151,8 @@ class Planter:
                     "first_m": [n_months - months],
                     "last_m": [n_months - 1],
                     "amount": [amount],
-                    "employer": [
-                        self.w.employer_pool[int(self.rng.integers(0, len(self.w.employer_pool)))]
-                    ],
+                    "employer": [employer],
+                    "payroll": [bool(is_state_funded(np.array([employer]))[0])],
                 }
             )
         )
@@ -142,6 +181,19 @@ class Planter:
             {"pid": pid, "custody_type": kind, "start_date": start, "end_date": end}
         )
         self.drop_all_streams.append(np.array([pid]))
+
+    def _securities(self, m: pd.DataFrame, total: float) -> int:
+        """Securities worth `total` held by one adult, on one exchange or both."""
+        adults = m[m["age"] >= 18]
+        pool = adults if len(adults) else m
+        pid = int(pool["pid"].iat[int(self.rng.integers(0, len(pool)))])
+        k = 2 if self.rng.random() < 0.4 else 1
+        split = self.rng.dirichlet(np.full(k, 2.0)) if k == 2 else np.array([1.0])
+        values = np.floor(split * total * 100) / 100
+        markets = ["sh", "sz"] if k == 2 else [str(self.rng.choice(["sh", "sz"]))]
+        for market, value in zip(markets, values, strict=True):
+            self.new_securities.append({"pid": pid, "market": market, "market_value": value})
+        return k
 
     def _accounts(self, hh: int, m: pd.DataFrame, total: float, kinds_p) -> int:
         k = int(self.rng.integers(2, 5))
@@ -294,20 +346,36 @@ class Planter:
         return ok & (need <= MAX_RESIDENT_PENSION)
 
     def assets(self, hhs: list[int], code: str) -> None:
+        """Deposits (and for some, securities) replacing the household's own.
+
+        The last FINANCIAL_ASSETS_ABOVE_LIMIT household is over the limit only through its
+        securities; every third SAVINGS_JUST_UNDER household holds part of its total in
+        securities, so that both must be counted, and counted once."""
         for i, hh in enumerate(hhs):
             m = self.members(hh)
             limit = float(self.w.limit_of(np.array([hh]))[0])
+            shares = 0.0
             if code == "financial_assets_above_limit":
                 total = float(self.rng.uniform(1.3, 3.0)) * limit
-                k = self._accounts(hh, m, total, [0.4, 0.4, 0.2])
+                if i == len(hhs) - 1:
+                    total = float(self.rng.uniform(1.3, 2.0)) * limit
+                    shares = total - float(self.rng.uniform(0.5, 0.8)) * limit
+                k = self._accounts(hh, m, total - shares, [0.4, 0.4, 0.2])
             else:
                 total = float(self.rng.uniform(0.95, 0.995)) * limit
-                k = self._accounts(hh, m, total, [0.5, 0.5, 0.0])
+                if i % 3 == 2:
+                    shares = float(self.rng.uniform(0.2, 0.5)) * total
+                k = self._accounts(hh, m, total - shares, [0.5, 0.5, 0.0])
                 if i == 0:  # a repeated row here turns double counting into a false flag
                     acc = self.new_accounts[-1]
                     acc.loc[acc["balance"].idxmax(), "force_duplicate"] = True
             bal = self.new_accounts[-1]["balance"].sum()
-            self.record(hh, code, f"deposits {bal:.2f} in {k} accounts; limit {limit:.2f}")
+            detail = f"deposits {bal:.2f} in {k} accounts"
+            if shares > 0:
+                n_sec = self._securities(m, shares)
+                value = sum(r["market_value"] for r in self.new_securities[-n_sec:])
+                detail += f", securities {value:.2f} in {n_sec} accounts, total {bal + value:.2f}"
+            self.record(hh, code, f"{detail}; limit {limit:.2f}")
 
     def vehicle(self, hhs: list[int], code: str) -> None:
         as_of = self.w.as_of
@@ -377,6 +445,153 @@ class Planter:
                     self.new_roles.append({"eid": eid, "pid": int(o), "role": "investor"})
             self.record(hh, code, f"{etype}, role {role}, status {status}", pid)
 
+    def state_payroll_member(self, hhs: list[int]) -> None:
+        """A member paid from the budget in the last months before the month checked.
+
+        The wage is registered (social insurance) too, but short enough that the household's
+        per-capita income stays under 60 % of the standard: only the payroll rule catches it."""
+        pol = self.w.policy
+        for hh in hhs:
+            m = self.members(hh)
+            n = len(m)
+            std = float(self.w.standard_of(np.array([hh]))[0])
+            age, cond = m["age"].to_numpy(), m["condition"].to_numpy()
+            able = (age >= 20) & (age < 60) & (cond != 1)
+            healthy = able & (cond == 0)
+            pid = self._pick_person(m, healthy if healthy.any() else able)
+            self.drop_streams.append(m["pid"].to_numpy())
+            wage = float(self.rng.integers(360, 461)) * 10
+            months = int(min(6, math.floor(0.6 * std * n * pol.lookback / wage)))
+            employer = str(self.state_funded[int(self.rng.integers(0, len(self.state_funded)))])
+            self._wage(pid, wage * months, months, employer)
+            first = self.w.months[len(self.w.months) - months]
+            detail = (
+                f"on the state payroll of {employer} from {first} to {self.w.months[-1]} "
+                f"({months} months, wage {wage:.0f}); per capita "
+                f"{wage * months / pol.lookback / n:.2f} < standard {std:.0f}"
+            )
+            self.record(hh, "state_payroll_member", detail, pid)
+
+    def old_provident_fund(self, hhs: list[int]) -> None:
+        """An account of a former employer, sealed or closed years ago: not income now."""
+        first = np.datetime64(self.w.months[0], "M")
+        birth = self.w.persons["birth"].to_numpy().astype("datetime64[D]")
+        rates = (0.05, 0.08, 0.10, 0.12)
+        for hh in hhs:
+            m = self.members(hh)
+            age = m["age"].to_numpy()
+            pid = self._pick_person(m, (age >= 30) & (age <= 80))
+            k = 2 if self.rng.random() < 0.25 else 1
+            details = []
+            for _ in range(k):
+                status = "sealed" if self.rng.random() < 0.6 else "closed"
+                employer = str(
+                    self.w.employer_pool[int(self.rng.integers(len(self.w.employer_pool)))]
+                )
+                last = old_month(self.rng, birth[[pid]], first - 36)[0]
+                self.new_provident.append(
+                    {
+                        "pid": pid,
+                        "employer": employer,
+                        "base": float(round(self.rng.uniform(1500, 3200))),
+                        "rate": float(self.rng.choice(rates)),
+                        "status": status,
+                        "last_paid": last,
+                    }
+                )
+                details.append(f"{status} since {last} ({employer})")
+            self.record(hh, "old_provident_fund", "; ".join(details), pid)
+
+    # ---- applications ------------------------------------------------------------------
+    def applications(self) -> None:
+        """A few applicant households fail a test; every other one is eligible."""
+        ap = self.ap
+        app_hh = np.array(sorted(self.ap_by_hh), dtype=np.int64)
+        if len(app_hh) == 0:
+            return
+        age = ap["age"].to_numpy()
+        cond = ap["condition"].to_numpy()
+        hh = ap["hh"].to_numpy()
+
+        def has(mask):
+            return np.isin(app_hh, hh[mask])
+
+        free = np.ones(len(app_hh), dtype=bool)
+        masks = {
+            "applicant_vehicle_owned": has((age >= 18) & (age <= 75)),
+            "applicant_assets_above_limit": has(age >= 18),
+            "applicant_income_above_standard": has((age >= 18) & (age < 60) & (cond == 0)),
+        }
+        for code in APPLICANT_PROBLEMS:
+            # at least one household stays eligible
+            k = min(self.w.cfg.planted_count(code), int(free.sum()) - 1)
+            cand = np.flatnonzero(masks[code] & free)
+            k = max(0, min(k, len(cand)))
+            chosen = np.sort(self.rng.choice(cand, k, replace=False)) if k else cand[:0]
+            free[chosen] = False
+            for h in app_hh[chosen]:
+                getattr(self, f"_{code}")(int(h))
+        for h in app_hh[free]:
+            m = self.members(int(h))
+            std = float(self.w.standard_of(np.array([h]))[0])
+            self.record_application(
+                int(h), "applicant_eligible", f"{len(m)} members; standard {std:.0f}", None
+            )
+
+    def _applicant_vehicle_owned(self, hh: int) -> None:
+        m = self.members(hh)
+        age = m["age"].to_numpy()
+        pid = self._pick_person(m, (age >= 18) & (age <= 75))
+        vtype = "car" if self.rng.random() < 0.8 else "truck"
+        birth = self.w.persons["birth"].to_numpy()[[pid]]
+        first = adult_dates(self.rng, birth, "2012-01-01", self.w.as_of - np.timedelta64(30, "D"))[
+            0
+        ]
+        self.new_vehicles.append(
+            {"pid": pid, "vehicle_type": vtype, "status": "normal", "first_registration": first}
+        )
+        self.record_application(hh, "applicant_vehicle_owned", f"{vtype}, status normal", pid)
+
+    def _applicant_assets_above_limit(self, hh: int) -> None:
+        m = self.members(hh)
+        limit = float(self.w.limit_of(np.array([hh]))[0])
+        total = float(self.rng.uniform(1.3, 3.0)) * limit
+        k = self._accounts(hh, m, total, [0.4, 0.4, 0.2])
+        bal = self.new_accounts[-1]["balance"].sum()
+        owner = int(
+            self.new_accounts[-1]["pid"].iat[int(self.new_accounts[-1]["balance"].argmax())]
+        )
+        self.record_application(
+            hh,
+            "applicant_assets_above_limit",
+            f"deposits {bal:.2f} in {k} accounts; limit {limit:.2f}",
+            owner,
+        )
+
+    def _applicant_income_above_standard(self, hh: int) -> None:
+        pol = self.w.policy
+        m = self.members(hh)
+        n = len(m)
+        std = float(self.w.standard_of(np.array([hh]))[0])
+        age, cond = m["age"].to_numpy(), m["condition"].to_numpy()
+        earner = self._pick_person(m, (age >= 18) & (age < 60) & (cond == 0))
+        self.drop_streams.append(m["pid"].to_numpy())
+        total = float(self.rng.uniform(1.3, 1.9)) * std * n * pol.lookback
+        months = int(self.rng.integers(8, pol.lookback + 1))
+        if total / months < MIN_WAGE_BASE:
+            total = MIN_WAGE_BASE * months
+        amount, months = self._wage(earner, total, months)
+        # They declare only what the registries do not see.
+        self.declared[hh] = float(round(self.rng.uniform(0.1, 0.4) * std * n))
+        per_capita = amount * months / pol.lookback / n
+        self.record_application(
+            hh,
+            "applicant_income_above_standard",
+            f"wage {amount:.2f} x {months} months; per capita {per_capita:.2f} > standard "
+            f"{std:.0f}; declared {self.declared[hh]:.0f} per month",
+            earner,
+        )
+
     def custody_member(self, hhs: list[int]) -> None:
         for hh in hhs:
             m = self.members(hh)
@@ -397,10 +612,22 @@ class Planter:
         )
         keep = ~((s["kind"].eq("wage") & s["pid"].isin(drop_wage)) | s["pid"].isin(drop_all))
         w.streams = pd.concat([s[keep], *self.new_streams], ignore_index=True)
+        w.streams["payroll"] = w.streams["payroll"].fillna(False).astype(bool)
         acc = w.accounts
         hh_of = w.persons["hh"].to_numpy()
-        keep = ~np.isin(hh_of[acc["pid"].to_numpy()], np.array(self.drop_accounts, dtype=int))
+        dropped = np.array(self.drop_accounts, dtype=int)
+        keep = ~np.isin(hh_of[acc["pid"].to_numpy()], dropped)
         w.accounts = pd.concat([acc[keep], *self.new_accounts], ignore_index=True)
+        sec = w.securities
+        keep = ~np.isin(hh_of[sec["pid"].to_numpy()], dropped)
+        w.securities = pd.concat(
+            [sec[keep], pd.DataFrame(self.new_securities, columns=sec.columns)],
+            ignore_index=True,
+        )
+        if self.new_provident:
+            w.provident = pd.concat(
+                [w.provident, pd.DataFrame(self.new_provident)], ignore_index=True
+            )
         if self.new_vehicles:
             w.vehicles = pd.concat([w.vehicles, pd.DataFrame(self.new_vehicles)], ignore_index=True)
         if self.new_entities:
@@ -441,4 +668,9 @@ def plant(world: World, rng: np.random.Generator) -> None:
         pl.vehicle(pl.choose(pl.n_adult_75 >= 1, count[code]), code)
     for code in ("active_business", "revoked_business"):
         pl.business(pl.choose(pl.n_adult_70 >= 1, count[code]), code)
+    pl.state_payroll_member(
+        pl.choose((pl.size >= 2) & (pl.n_able_20 >= 1), count["state_payroll_member"])
+    )
+    pl.old_provident_fund(pl.choose(pl.n_adult_30_80 >= 1, count["old_provident_fund"]))
+    pl.applications()
     pl.apply()
