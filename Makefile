@@ -25,6 +25,8 @@ demo: check-java install
 	$(WV) generate --households $(DEMO_HOUSEHOLDS) --data $(DEMO_DATA) --month $(DEMO_MONTH)
 	$(WV) run --data $(DEMO_DATA) --month $(DEMO_MONTH)
 	$(WV) evaluate --data $(DEMO_DATA) --run $(DEMO_MONTH)-monthly
+	$(WV) quarantine --data $(DEMO_DATA) --run $(DEMO_MONTH)-monthly --export $(DEMO_DATA)/runs/$(DEMO_MONTH)-monthly/quarantine_export
+	@echo "Data Docs: $(DEMO_DATA)/runs/$(DEMO_MONTH)-monthly/data_docs/index.html"
 
 lint: install
 	$(VENV)/bin/ruff check pipelines tests dags

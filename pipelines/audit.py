@@ -50,6 +50,7 @@ class RunLog:
     def __init__(self) -> None:
         self.started = time.time()
         self.stages: dict[str, float] = {}
+        self.notes: dict[str, object] = {}
         self._t = time.perf_counter()
 
     def stage_done(self, name: str) -> None:
@@ -65,6 +66,7 @@ class RunLog:
                 "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(self.started)),
                 "seconds_total": round(time.time() - self.started, 3),
                 "seconds_by_stage": self.stages,
+                "notes": self.notes,
                 "host": platform.node(),
                 "python": platform.python_version(),
             },

@@ -127,6 +127,43 @@ def evaluate(
 
 
 @app.command()
+def pull(
+    source: str = typer.Option(..., "--source", help="registry name, as in schemas/<source>.yaml"),
+    url: str = typer.Option(..., "--url", help="SQLAlchemy URL, e.g. sqlite:///bank.db"),
+    table: str = typer.Option(None, "--table", help="table to copy"),
+    query: str = typer.Option(None, "--query", help="or a SELECT to run"),
+    as_of: str = typer.Option(..., "--as-of", help="the extract's date, YYYY-MM-DD"),
+    data: Path = DataOpt,
+    chunk_rows: int = typer.Option(50_000, "--chunk-rows", min=1),
+    config: Path = ConfigOpt,
+) -> None:
+    """Pull a registry extract from a database into landing/<source>/<as_of>/ as Parquet."""
+    try:
+        import datetime as dt
+
+        from pipelines.errors import InputError
+        from pipelines.schemas import load_schemas
+        from pipelines.sources.database import pull_database
+
+        settings = _settings(config, data_dir=data)
+        if source not in load_schemas(settings.schemas_dir):
+            raise InputError(f"source '{source}' has no schema in {settings.schemas_dir}")
+        if (table is None) == (query is None):
+            raise InputError("give exactly one of --table or --query")
+        try:
+            day = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise InputError(f"--as-of '{as_of}': expected YYYY-MM-DD") from None
+        dest = settings.data_dir / "landing" / source / day.isoformat() / f"{source}.parquet"
+        with _progress() as bar:
+            bar.add_task(f"pull {source}", total=None)
+            result = pull_database(url, dest, table=table, query=query, chunk_rows=chunk_rows)
+        console.print(f"pulled {result.rows} rows into {dest}")
+    except EngineError as exc:
+        _fail(exc)
+
+
+@app.command()
 def quarantine(
     run_id: str = typer.Option(..., "--run", help="run id"),
     data: Path = DataOpt,

@@ -44,7 +44,11 @@ class Extract:
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """For the manifest: whether the raw file was reused depends on earlier runs, not on
+        the inputs, so it goes to the run log instead."""
+        out = asdict(self)
+        out.pop("reused_raw")
+        return out
 
 
 def choose_as_of(source_dir: Path, month_end: dt.date) -> str | None:

@@ -13,20 +13,11 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from pipelines import validate
-from pipelines.errors import EngineError
+from pipelines.gates import GateRejected
 from pipelines.ingest import Extract, extract_files, ingest_file
 from pipelines.schemas import Schema
 from pipelines.sources.registry import ExtractRecord, ExtractRegistry
 from pipelines.storage import write_spark
-
-
-class GateRejected(EngineError):
-    """A source's extract failed a critical expectation; the message says which and why."""
-
-    def __init__(self, source: str, message: str, docs: Path | None = None):
-        self.source = source
-        self.docs = docs
-        super().__init__(message)
 
 
 @dataclass
@@ -99,10 +90,10 @@ def intake_source(
         checked, schema, limits, previous, dt.date.fromisoformat(as_of),
         [e.file for e in outcome.extracts],
     )
-    outcome.gate = {"success": result.success, "expectations": result.expectations}
+    outcome.gate = result.as_dict()
     outcome.gate_seconds = result.seconds
     if not result.success:
-        raise GateRejected(schema.source, result.message())
+        raise GateRejected(result)
     clean, quarantine = validate.split(checked, schema)
     outcome.clean_path = data_dir / "clean" / schema.source / as_of
     outcome.rows_clean = write_spark(clean, outcome.clean_path, ["_file", "_row"])

@@ -105,6 +105,7 @@ def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, lo
     counts = {source: o.manifest() for source, o in outcomes.items()}
     log.stage_done("ingest_validate")
     log.stages["great_expectations"] = round(sum(o.gate_seconds for o in outcomes.values()), 3)
+    log.notes["raw_reused"] = sorted(e.file for e in extracts if e.reused_raw)
 
     # link
     say("link")

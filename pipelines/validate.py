@@ -155,19 +155,25 @@ def check(raw: DataFrame, schema: Schema, as_of: dt.date) -> DataFrame:
         *[F.col(m) for m in META],
         F.filter(F.array(*problems), lambda p: p.isNotNull()).alias("_problems"),
     )
-    checked = checked.withColumn("_row_ok", F.size("_problems") == 0)
+    return with_id_validity(checked.withColumn("_row_ok", F.size("_problems") == 0), schema)
+
+
+def id_valid_column(id_column: str) -> str:
+    return f"{id_column}__id_valid"
+
+
+def with_id_validity(df: DataFrame, schema: Schema) -> DataFrame:
+    """`df` plus `<column>__id_valid` for each id_checksum check: whether the ID passes the
+    standardizer (checksum, dates, region), null where the ID itself is empty so that the
+    gate's rate counts non-empty IDs only."""
     for chk in schema.checks:
-        if chk.kind == "id_checksum":
-            checked = _with_id_valid(checked, chk.column)
-    return checked
-
-
-def _with_id_valid(df: DataFrame, column: str) -> DataFrame:
-    prefix = f"_s_{column}_"
-    std = with_standard_id(df, column, prefix=prefix)
-    added = [c for c in std.columns if c not in df.columns]
-    valid = F.when(F.col(column).isNotNull(), F.col(f"{prefix}id_valid"))
-    return std.withColumn(f"{column}__id_valid", valid).drop(*added)
+        if chk.kind != "id_checksum":
+            continue
+        prefix = f"_s_{chk.column}_"
+        std = with_standard_id(df, chk.column, prefix=prefix)
+        valid = F.when(F.col(chk.column).isNotNull(), F.col(f"{prefix}id_valid"))
+        df = std.select(*[F.col(c) for c in df.columns], valid.alias(id_valid_column(chk.column)))
+    return df
 
 
 def split(checked: DataFrame, schema: Schema) -> tuple[DataFrame, DataFrame]:

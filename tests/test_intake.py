@@ -51,18 +51,18 @@ def balanced(outcome):
 
 
 def test_negative_balance_truncated_line_and_field_counts(spark, tmp_path):
-    lines = bank_lines(60)
+    lines = bank_lines(100)
     lines[3] = lines[3].replace(",103.00,", ",-103.00,")
     lines.insert(10, "农商行,9999,1,李四")  # too few fields
     lines.insert(20, lines[5] + ",extra")  # too many fields
     text = HEADER + "\r\n" + "\r\n".join(lines) + "\r\n" + "农商行,77777,500103"  # truncated last line
     drop(tmp_path, text)
     outcome = intake(spark, tmp_path)
-    assert balanced(outcome) and outcome.rows_in == 63
+    assert balanced(outcome) and outcome.rows_in == 103
     reasons = {(r["row"], r["reason"]) for r in quarantined(tmp_path)}
     assert (5, "NEGATIVE_AMOUNT") in reasons
     assert (12, "TOO_FEW_FIELDS") in reasons and (22, "TOO_MANY_FIELDS") in reasons
-    assert (64, "TOO_FEW_FIELDS") in reasons
+    assert (104, "TOO_FEW_FIELDS") in reasons
 
 
 def test_ten_megabyte_field_is_quarantined_not_fatal(spark, tmp_path):
@@ -86,12 +86,13 @@ def test_headers_with_spaces_full_width_unknown_columns_and_wrong_declared_encod
 
 
 def test_dates_as_excel_serials_parse(spark, tmp_path):
-    lines = [line.replace("2025-06-30", "45838" if i % 2 else "2025年6月30日") for i, line in enumerate(bank_lines(30))]
+    lines = [line.replace("2025-06-30", "45800" if i % 2 else "2025年6月30日") for i, line in enumerate(bank_lines(40))]
+    lines[0] = lines[0].replace("2025年6月30日", "45839")  # 2025-07-01: after the extract's date
     drop(tmp_path, HEADER + "\n" + "\n".join(lines) + "\n")
     outcome = intake(spark, tmp_path)
-    # 45838 is 2025-07-01: after the extract's as-of date, so those rows are out of range
-    reasons = {r["reason"] for r in quarantined(tmp_path)}
-    assert outcome.rows_clean == 15 and reasons == {"DATE_OUT_OF_RANGE"}
+    assert [(r["row"], r["reason"]) for r in quarantined(tmp_path)] == [(2, "DATE_OUT_OF_RANGE")]
+    dates = {r["as_of_date"] for r in pq.ParquetDataset(outcome.clean_path).read().to_pylist()}
+    assert dates == {dt.date(2025, 5, 23), dt.date(2025, 6, 30)}
 
 
 @pytest.mark.parametrize(

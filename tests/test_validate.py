@@ -84,8 +84,8 @@ def test_domain_checks_quarantine_rows(spark):
         bank(),
         bank(account_no="2", balance="-5.00"),
         bank(account_no="3", as_of_date="2025-07-31"),  # after the extract's as-of date
-        bank(account_no="4", as_of_date="45838"),  # Excel serial of 2025-07-01: after as-of too
-        bank(account_no="5", as_of_date="45838", balance="0"),
+        bank(account_no="4", as_of_date="45839"),  # Excel serial of 2025-07-01: after as-of too
+        bank(account_no="5", as_of_date="45838", balance="0"),  # 2025-06-30
     ]
     checked = check(raw_frame(spark, schema, rows), schema, dt.date(2025, 7, 1))
     reasons = {r["_row"]: [p["reason"] for p in r["_problems"]] for r in checked.collect()}

@@ -52,9 +52,18 @@ CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 26))
 
 @dataclass
 class Decoded:
-    text: bytes  # the file's text as UTF-8, without a BOM
+    text: bytes | bytearray  # the file's text as UTF-8, without a BOM
     encoding: str
     notes: list[str] = field(default_factory=list)
+
+
+def is_blank(data: bytes) -> bool:
+    """Nothing but whitespace (and a BOM): checked without copying a big file."""
+    start = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
+    head = data[start : start + SNIFF]
+    if head and not head.isspace():
+        return False
+    return len(data) == start or data[start:].isspace()
 
 
 def refuse_non_text(data: bytes, path: Path, what: str) -> None:
@@ -67,9 +76,13 @@ def refuse_non_text(data: bytes, path: Path, what: str) -> None:
             f"instead of the data; download the extract file itself)"
         )
     if head.startswith(b"PK\x03\x04"):
-        raise InputError(f"{path}: this is a zip archive or an Excel .xlsx workbook, not a {what} file; name it .xlsx or export it as {what}")
+        raise InputError(
+            f"{path}: this is a zip archive or an Excel .xlsx workbook, not a {what} file; name it .xlsx or export it as {what}"
+        )
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError(f"{path}: this is a legacy Excel .xls workbook, not a {what} file; save it as .xlsx or {what}")
+        raise InputError(
+            f"{path}: this is a legacy Excel .xls workbook, not a {what} file; save it as .xlsx or {what}"
+        )
     if head.startswith(b"PAR1"):
         raise InputError(f"{path}: this is a Parquet file, not a {what} file; name it .parquet")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head):
@@ -77,15 +90,18 @@ def refuse_non_text(data: bytes, path: Path, what: str) -> None:
             f"{path}: this is UTF-16 text (Excel's 'Unicode text'), expected a {what} file in "
             f"UTF-8, GBK or GB18030; save it as CSV UTF-8"
         )
-    if head and sum(head.count(c) for c in CONTROL) > len(head) // 10:
-        raise InputError(f"{path}: binary data, not a {what} file (not text in UTF-8, GBK or GB18030)")
+    if head and sum(head.count(c) for c in CONTROL) > max(len(head) // 20, 3):
+        raise InputError(
+            f"{path}: binary data, not a {what} file (not text in UTF-8, GBK or GB18030)"
+        )
 
 
 def _looks_utf16(head: bytes) -> bool:
     if len(head) < 16:
         return False
+    # ASCII in UTF-16 puts a NUL in every other byte, and (almost) none in the others
     odd, even = head[1::2].count(0), head[0::2].count(0)
-    return max(odd, even) > len(head) // 4
+    return max(odd, even) > len(head) // 4 and min(odd, even) < len(head) // 32
 
 
 def family(declared: str | None) -> str | None:
@@ -100,7 +116,9 @@ def decode(data: bytes, path: Path, declared: str | None = None) -> Decoded:
     body, bom = (data[len(UTF8_BOM) :], True) if data.startswith(UTF8_BOM) else (data, False)
     declared_family = family(declared)
     if declared_family == "unknown":
-        notes.append(f"declared encoding {declared!r} is not one this reader knows (UTF-8, GBK, GB18030)")
+        notes.append(
+            f"declared encoding {declared!r} is not one this reader knows (UTF-8, GBK, GB18030)"
+        )
     if _valid_utf8(body):
         if body.isascii():
             return Decoded(body, "utf-8-bom" if bom else "utf-8", notes)
@@ -129,7 +147,7 @@ def decode(data: bytes, path: Path, declared: str | None = None) -> Decoded:
         line = body.count(b"\n", 0, exc.start) + 1
         raise InputError(
             f"{path}: not text in UTF-8, GBK or GB18030 (byte {exc.start + (3 if bom else 0)}, "
-            f"line {line}: {body[exc.start:exc.start + 4].hex(' ')} cannot be decoded)"
+            f"line {line}: {body[exc.start : exc.start + 4].hex(' ')} cannot be decoded)"
         ) from None
     line = body.count(b"\n", 0, first_outside_gbk) + 1
     if declared_family in ("utf-8", "gbk"):
@@ -160,22 +178,26 @@ def _strict(data: bytes, encoding: str) -> bool:
     return True
 
 
-def _transcode(data: bytes, encoding: str) -> bytes:
-    """Strict decode, 16 MB at a time, re-encoded as UTF-8; errors carry absolute offsets."""
+def _transcode(data: bytes, encoding: str) -> bytearray:
+    """Strict decode, 16 MB at a time, re-encoded as UTF-8; errors carry absolute offsets.
+
+    The output grows in place (a bytearray), so the text is never held twice.
+    """
     decoder = codecs.getincrementaldecoder(encoding)("strict")
-    parts = []
+    out = bytearray()
     for start in range(0, len(data), CHUNK):
         pending = len(decoder.getstate()[0])
-        chunk = data[start : start + CHUNK]
         try:
-            parts.append(decoder.decode(chunk, final=start + CHUNK >= len(data)).encode("utf-8"))
+            out += decoder.decode(
+                data[start : start + CHUNK], final=start + CHUNK >= len(data)
+            ).encode("utf-8")
         except UnicodeDecodeError as exc:
             offset = start - pending + exc.start
             raise UnicodeDecodeError(encoding, data, offset, offset + 1, exc.reason) from None
-    return b"".join(parts)
+    return out
 
 
-def count_breaks(data: bytes, start: int = 0) -> int:
+def count_breaks(data: bytes | bytearray, start: int = 0) -> int:
     """Line breaks (\\n, \\r\\n or a lone \\r, as the CSV parser sees them) from `start` on."""
     crs = data.count(b"\r", start)
     lfs = data.count(b"\n", start)

@@ -1,134 +1,99 @@
-"""Reading a landing file into rows of text, whatever its encoding, with exact line numbers.
+"""Reading a landing file into text columns, whatever its format and encoding, with exact lines.
 
 Every cell is kept as text here; typing happens in validation so that a bad value can be
-quarantined with its raw form. A row whose field count is wrong is returned as a bad row,
-never dropped.
+quarantined with its raw form. A row that cannot be read as a row is returned as a bad row
+with its line and reason, never dropped; a file that cannot be read at all raises InputError
+naming the file and what was expected. The format is chosen by the file's suffix:
+
+    .csv .txt .tsv → csvfile (UTF-8, UTF-8 with BOM, GBK or GB18030, detected)
+    .xlsx          → excel (first sheet, or `sheet=`)
+    .jsonl .ndjson → jsonl
+    .parquet       → parquetfile
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from pipelines.errors import InputError
+from pipelines.sources.csvfile import read_csv
+from pipelines.sources.excel import read_xlsx
+from pipelines.sources.extract import BadRow, RawExtract
+from pipelines.sources.jsonl import read_jsonl
+from pipelines.sources.parquetfile import read_parquet
 
-# Tried in order: strict UTF-8 (with or without BOM) first, then the Chinese national sets.
-ENCODINGS = ("utf-8-sig", "gb18030")
-CSV_SUFFIXES = (".csv", ".txt")
+__all__ = [
+    "BadRow",
+    "RawExtract",
+    "landing_files",
+    "read_extract",
+    "sha256_of",
+    "SUFFIXES",
+]
+
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+EXCEL_SUFFIXES = (".xlsx",)
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
 PARQUET_SUFFIXES = (".parquet",)
+SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + JSONL_SUFFIXES + PARQUET_SUFFIXES
 
 
-@dataclass
-class BadRow:
-    line: int
-    reason: str
-    raw: str
+def read_extract(
+    path: Path,
+    declared_encoding: str | None = None,
+    *,
+    sheet: str | None = None,
+    delimiter: str | None = None,
+) -> RawExtract:
+    """One extract file as header, text columns, exact lines, bad rows and notes.
 
-
-@dataclass
-class TextTable:
-    """A file's header and rows of text, plus what could not be read as a row."""
-
-    header: list[str]
-    rows: list[list[str | None]]
-    lines: list[int]
-    encoding: str
-    bad_rows: list[BadRow] = field(default_factory=list)
+    `declared_encoding` is what the schema says (compared with the bytes, noted when wrong);
+    `sheet` picks an Excel sheet by name; `delimiter` overrides the CSV delimiter sniffing.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise InputError(f"{path}: legacy Excel .xls is not read; save it as .xlsx or CSV")
+    if suffix not in SUFFIXES:
+        raise InputError(
+            f"{path}: unsupported file type '{suffix}' (expected one of {', '.join(SUFFIXES)})"
+        )
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a file")
+    try:
+        if suffix in CSV_SUFFIXES:
+            return read_csv(
+                path,
+                declared_encoding,
+                "\t" if suffix == ".tsv" and delimiter is None else delimiter,
+            )
+        if suffix in EXCEL_SUFFIXES:
+            return read_xlsx(path, sheet)
+        if suffix in JSONL_SUFFIXES:
+            return read_jsonl(path, declared_encoding)
+        return read_parquet(path)
+    except PermissionError:
+        raise InputError(f"{path}: cannot be read (permission denied)") from None
+    except MemoryError:
+        raise InputError(f"{path}: too large to read into memory on this machine") from None
 
 
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    with Path(path).open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
 
 
-def detect_encoding(data: bytes, path: Path) -> str:
-    for encoding in ENCODINGS:
-        try:
-            data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return "utf-8" if encoding == "utf-8-sig" else encoding
-    raise InputError(f"{path}: not text in UTF-8, GBK or GB18030; cannot read it as CSV")
-
-
-def read_csv_text(path: Path) -> TextTable:
-    """Decode and parse a CSV; header row first; rows with the wrong field count become bad rows."""
-    data = path.read_bytes()
-    if not data.strip():
-        raise InputError(f"{path}: the file is empty (expected a header row and data rows)")
-    encoding = detect_encoding(data, path)
-    text = data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        raise InputError(f"{path}: cannot read a header row ({exc})") from None
-    width = len(header)
-    table = TextTable(header=header, rows=[], lines=[], encoding=encoding)
-    line = reader.line_num
-    while True:
-        start = line + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            line = reader.line_num
-            table.bad_rows.append(BadRow(start, "CSV_SYNTAX", str(exc)))
-            continue
-        line = reader.line_num
-        if not row or all(not cell.strip() for cell in row):
-            continue  # blank line: not a row
-        if len(row) != width:
-            reason = "TOO_MANY_FIELDS" if len(row) > width else "TOO_FEW_FIELDS"
-            table.bad_rows.append(BadRow(start, reason, ",".join(row)[:2000]))
-            continue
-        table.rows.append([cell if cell != "" else None for cell in row])
-        table.lines.append(start)
-    return table
-
-
-def read_parquet_text(path: Path) -> TextTable:
-    """A Parquet extract as text cells (dates ISO, numbers as written); row numbers from 1."""
-    try:
-        table = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
-    columns = []
-    for name in table.column_names:
-        col = table.column(name)
-        if pa.types.is_date(col.type) or pa.types.is_timestamp(col.type):
-            col = col.cast(pa.date32()) if pa.types.is_timestamp(col.type) else col
-        columns.append(col.cast(pa.string()).to_pylist())
-    rows = [list(r) for r in zip(*columns, strict=True)] if columns else []
-    return TextTable(
-        header=list(table.column_names),
-        rows=rows,
-        lines=list(range(1, len(rows) + 1)),
-        encoding="parquet",
-    )
-
-
-def read_text_table(path: Path) -> TextTable:
-    suffix = path.suffix.lower()
-    if suffix in CSV_SUFFIXES:
-        return read_csv_text(path)
-    if suffix in PARQUET_SUFFIXES:
-        return read_parquet_text(path)
-    raise InputError(f"{path}: unsupported file type '{suffix}' (expected .csv or .parquet)")
-
-
 def landing_files(folder: Path) -> Iterator[Path]:
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and path.suffix.lower() in CSV_SUFFIXES + PARQUET_SUFFIXES:
+    """Extract files in a landing folder, by name; hidden files and Excel's ~$ lock files skipped."""
+    for path in sorted(Path(folder).iterdir()):
+        if path.name.startswith((".", "~$")):
+            continue
+        if path.is_file() and path.suffix.lower() in SUFFIXES:
             yield path

@@ -1,8 +1,10 @@
 """Synthetic Chongqing registries with ground truth: the project's only data.
 
-`generate(SynthConfig(...), data_dir, rules_dir)` writes the roster and the registry extracts
-under `landing/<source>/<as_of>/` and the truth under `truth/` (links, clean records,
-planted problems and look-alikes, meta).
+`generate(SynthConfig(...), data_dir, rules_dir)` writes the roster, the month's new
+applications and the registry extracts under `landing/<source>/<as_of>/` (CSV in UTF-8, with
+or without a byte-order mark, or GBK; Parquet; an Excel workbook; JSON Lines) and the truth
+under `truth/` (links, clean records, planted problems, look-alikes and application
+outcomes, meta).
 """
 
 from pipelines.synth.config import NoiseRates, PlantRates, SynthConfig

@@ -55,6 +55,7 @@ def _choose(rng, world, k: int) -> np.ndarray:
     bad = (
         (p["status"].to_numpy() != "normal")
         | p["in_custody"].to_numpy()
+        | p["death_date"].notna().to_numpy()
         | p["cremation_date"].notna().to_numpy()
         | p["pid"].isin(world.custody["pid"]).to_numpy()
         | p["pid"].isin(world.roles["pid"]).to_numpy()

@@ -17,7 +17,9 @@ class NoiseRates:
     before 1985 in old systems (bank, real estate, vehicles, cremation); `id_missing` only
     sources whose ID column is optional; `traditional_chars` only names that OpenCC changes;
     `pinyin_name_bank` and `rare_char_placeholder` only bank names; dates and duplicate rows
-    only CSV files. At most one ID noise per record.
+    only CSV files (not the Excel, JSON Lines or Parquet ones). At most one ID noise per
+    record; applicant households with a planted problem are protected like planted roster
+    households.
     """
 
     id_typo: float = 0.01
@@ -35,7 +37,8 @@ class NoiseRates:
 
 @dataclass(frozen=True)
 class PlantRates:
-    """Share of roster households receiving each planted problem or look-alike."""
+    """Share of roster households receiving each planted problem or look-alike; for the
+    applicant codes, applicant households failing that test, as a share of the roster size."""
 
     deceased_member: float = 0.02
     income_above_standard: float = 0.02

@@ -60,17 +60,23 @@ def provident_accounts(
     )
     enrolled = rng.random(len(s)) < p_enrol
     s, pid = s[enrolled], pid[enrolled]
-    last_m = s["last_m"].to_numpy()
+    rate = rates[rng.integers(0, len(rates), len(s))]
+    # Nothing is paid after a death: the account is sealed at the month of death.
+    death = p["death_date"].to_numpy().astype("datetime64[M]")[pid]
+    died = ~np.isnat(death)
+    death_idx = np.where(died, (death - np.datetime64(months[0], "M")).astype(np.int64), n_months)
+    last_m = np.minimum(s["last_m"].to_numpy(), death_idx)
+    paid = last_m >= s["first_m"].to_numpy()
     jobs = pd.DataFrame(
         {
             "pid": pid,
             "employer": s["employer"].to_numpy(),
             "base": np.round(s["amount"].to_numpy().astype(float)),
-            "rate": rates[rng.integers(0, len(rates), len(s))],
-            "status": np.where(last_m >= n_months - 1, "active", "sealed"),
-            "last_paid": np.array(months, dtype=object)[last_m],
+            "rate": rate,
+            "status": np.where((last_m >= n_months - 1) & ~died, "active", "sealed"),
+            "last_paid": np.array(months, dtype=object)[np.maximum(last_m, 0)],
         }
-    )
+    )[paid]
 
     # A former employer's sealed account.
     age = p["age"].to_numpy()

@@ -32,7 +32,16 @@ SYNONYM_SHARES = {
     ("business", "role", "legal_rep"): 0.0,  # 经营者 only for individual businesses (pinned)
     ("roster", "programme", "dibao"): 0.2,
     ("roster", "relation", "child"): 0.15,
+    ("applications", "relation", "child"): 0.15,
+    ("applications", "relation", "head"): 0.2,
+    ("applications", "status", "received"): 0.3,
+    ("provident_fund", "status", "active"): 0.2,
+    ("disability", "category", None): 0.25,  # 肢体残疾 beside 肢体, any category
 }
+# Systems that write a month as YYYYMM (the canonical form is YYYY-MM).
+COMPACT_MONTHS = frozenset({"provident_fund", "state_payroll"})
+# Sources whose relation column names sons and daughters (子, 女) by the member's sex.
+BY_SEX = frozenset({"roster", "applications"})
 
 
 @dataclass
@@ -65,10 +74,12 @@ def _labels(source: str, col, values: np.ndarray, frame: pd.DataFrame, rng) -> n
             )
         out[at] = labels[0]
         alts = labels[1:]
-        share = SYNONYM_SHARES.get((source, col.name, code), SYNONYM_SHARE)
+        share = SYNONYM_SHARES.get(
+            (source, col.name, code), SYNONYM_SHARES.get((source, col.name, None), SYNONYM_SHARE)
+        )
         if alts and share > 0:
             use = at & (u < share)
-            if (source, col.name, code) == ("roster", "relation", "child"):
+            if source in BY_SEX and (col.name, code) == ("relation", "child"):
                 out[use] = np.where(frame["_male"].to_numpy(), "子", "女")[use]
             elif (source, col.name, code) == ("roster", "programme", "dibao"):
                 urban = frame["urban_rural"].to_numpy() == "urban"
@@ -184,11 +195,20 @@ def encode(
                 continue
             values = written[col.name].to_numpy()
             safe = np.array([nz.gbk_safe(v, placeholder) for v in values], dtype=object)
-            lost |= np.array([a is not None and a != b for a, b in zip(safe, values, strict=True)])
+            lost |= np.array(
+                [a is not None and a != b for a, b in zip(safe, values, strict=True)], dtype=bool
+            )
             written[col.name] = safe
         marks["rare_char_placeholder"] = (
             marks.get("rare_char_placeholder", np.zeros(n, bool)) | lost
         )
+    if source in COMPACT_MONTHS:
+        for col in schema.columns:
+            if col.type == "month":
+                written[col.name] = [
+                    None if v is None or v != v else str(v).replace("-", "")
+                    for v in written[col.name]
+                ]
     duplicate = np.zeros(n, dtype=bool)
     if csv:
         _render_csv(written, schema, rates, rng, marks, noisy=source not in AUTHORITATIVE)

@@ -7,18 +7,32 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from pipelines.policy.parameters import load_parameters
 from pipelines.schemas import load_schemas
 from pipelines.synth import registries
-from pipelines.synth.config import LOOKALIKES, PROBLEMS, SynthConfig, random_streams
+from pipelines.synth.config import (
+    APPLICANT_CODES,
+    LOOKALIKES,
+    PROBLEMS,
+    SynthConfig,
+    random_streams,
+)
 from pipelines.synth.encode import encode
 from pipelines.synth.expected_flags import write_expected_flags
 from pipelines.synth.plant import plant
 from pipelines.synth.world import build_world
-from pipelines.synth.writers import schema_types, write_csv, write_json, write_parquet
+from pipelines.synth.writers import (
+    schema_types,
+    write_csv,
+    write_json,
+    write_jsonl,
+    write_parquet,
+    write_xlsx,
+)
 
 SOURCES = (
     "roster",
@@ -30,7 +44,19 @@ SOURCES = (
     "business",
     "social_insurance",
     "custody",
+    "applications",
+    "securities",
+    "provident_fund",
+    "state_payroll",
+    "disability",
 )
+# UTF-8 CSV files that start with a byte-order mark (the schema declares utf-8).
+BOM = frozenset({"applications"})
+# Extracts dated the last day of the month checked instead of the day before it: the
+# applications received during that month.
+MONTH_END = frozenset({"applications"})
+# Sheet name and author of the Excel workbooks.
+XLSX = {"disability": ("持证残疾人", "重庆市残疾人联合会")}
 Progress = Callable[[str, int, int], None]
 
 
@@ -45,6 +71,8 @@ class GenerationSummary:
     households: int
     persons: int
     roster_persons: int
+    applicant_households: int = 0
+    applicant_persons: int = 0
     records: dict[str, int] = field(default_factory=dict)  # distinct records per source
     lines: dict[str, int] = field(default_factory=dict)  # data lines written, duplicates included
     planted: dict[str, int] = field(default_factory=dict)
@@ -58,7 +86,8 @@ class GenerationSummary:
             f"synthetic Chongqing data for {self.month} "
             f"(extracts as of {self.as_of}), seed {self.seed}",
             f"  {self.households} roster households, {self.roster_persons} roster members, "
-            f"{self.persons} people in all",
+            f"{self.persons} people in all; {self.applicant_households} applicant households "
+            f"({self.applicant_persons} people) in {self.month}",
             "  records per source (lines written, duplicates included):",
         ]
         for source in SOURCES:
@@ -66,9 +95,9 @@ class GenerationSummary:
                 f"    {source:<17} {self.records[source]:>10,} ({self.lines[source]:,})"
                 f"  {self.files[source]}"
             )
-        lines.append("  planted per code:")
+        lines.append("  planted per code (applications: households per outcome):")
         for code, n in self.planted.items():
-            lines.append(f"    {code:<29} {n:>5}")
+            lines.append(f"    {code:<33} {n:>5}")
         lines.append(f"  ground truth under {self.data_dir / 'truth'}; took {self.seconds:.1f} s")
         return "\n".join(lines)
 
@@ -91,13 +120,14 @@ class GenerationSummary:
                 f"{self.lines[source]:,}",
                 Path(self.files[source]).name,
             )
-        planted = Table(title="planted roster households")
+        planted = Table(title="planted roster households and applications")
         planted.add_column("code")
         planted.add_column("households", justify="right")
         for code, n in self.planted.items():
             planted.add_row(code, str(n))
         note = (
-            f"{self.households} roster households, {self.persons} people; files under "
+            f"{self.households} roster households, {self.applicant_households} applicant "
+            f"households, {self.persons} people; files under "
             f"{self.data_dir / 'landing'}, truth under {self.data_dir / 'truth'}; "
             f"{self.seconds:.1f} s"
         )
@@ -151,8 +181,11 @@ def generate(
     frames = registries.build_registries(world, rngs)
 
     persons = world.persons
-    planted_ids = {p["household_id"] for p in world.planted}
-    protected = persons["household_id"].isin(sorted(planted_ids)).to_numpy()
+    # Planted households get no damaging ID noise: roster households with any code and
+    # applicant households with a problem.
+    protected_hh = np.zeros(len(world.households), dtype=bool)
+    protected_hh[[p["hh"] for p in world.planted if p["code"] != "APPLICANT_ELIGIBLE"]] = True
+    protected = protected_hh[persons["hh"].to_numpy()]
     as_of = config.as_of.isoformat()
     summary = GenerationSummary(
         data_dir=data_dir,
@@ -162,6 +195,8 @@ def generate(
         households=config.households,
         persons=len(persons),
         roster_persons=int(persons["roster"].sum()),
+        applicant_households=len(world.applications),
+        applicant_persons=int(persons["applicant"].sum()),
     )
     links = []
     meta_files = {}
@@ -177,9 +212,14 @@ def generate(
             rngs(f"noise.{source}"),
             protected,
         )
-        path = landing_path(data_dir, source, as_of, schema.format)
+        dated = config.month_end.isoformat() if source in MONTH_END else as_of
+        path = landing_path(data_dir, source, dated, schema.format)
         if schema.format == "csv":
-            write_csv(path, enc.written, schema, enc.duplicate)
+            write_csv(path, enc.written, schema, enc.duplicate, bom=source in BOM)
+        elif schema.format == "xlsx":
+            write_xlsx(path, enc.written, schema, *XLSX[source])
+        elif schema.format == "jsonl":
+            write_jsonl(path, enc.written, schema)
         else:
             write_parquet(path, enc.written, schema_types(schema))
         clean_types = {
@@ -212,7 +252,9 @@ def generate(
         meta_files[source] = {
             "path": rel,
             "format": schema.format,
-            "encoding": schema.encoding if schema.format == "csv" else None,
+            "encoding": schema.encoding if schema.format in ("csv", "jsonl") else None,
+            "bom": source in BOM,
+            "as_of": dated,
         }
 
     step("ground truth")
@@ -241,7 +283,7 @@ def generate(
         planted,
         {c: string for c in ("household_id", "person_key", "kind", "code", "detail")},
     )
-    for code in PROBLEMS + LOOKALIKES:
+    for code in PROBLEMS + LOOKALIKES + APPLICANT_CODES:
         summary.planted[code.upper()] = int((planted["code"] == code.upper()).sum())
     summary.truth = {
         "links": "truth/links.parquet",
@@ -260,6 +302,12 @@ def generate(
             "households": config.households,
             "persons": len(persons),
             "roster_persons": summary.roster_persons,
+            "applications": {
+                "households": summary.applicant_households,
+                "persons": summary.applicant_persons,
+                "received_from": config.month_start.isoformat(),
+                "received_to": config.month_end.isoformat(),
+            },
             "config": config.to_dict(),
             "rows": summary.records,
             "lines": summary.lines,

@@ -22,6 +22,7 @@ from pipelines.synth.assets import adult_dates, pick_banks
 from pipelines.synth.config import APPLICANT_PROBLEMS, LOOKALIKES, PROBLEMS
 from pipelines.synth.employment import old_month
 from pipelines.synth.income import companies, is_state_funded, resident_pensions
+from pipelines.synth.regions import load_yaml
 from pipelines.synth.world import World
 
 NAT = np.datetime64("NaT", "D")
@@ -405,6 +406,7 @@ class Planter:
         p = self.w.persons
         wider_adults = np.flatnonzero(
             ~p["roster"].to_numpy()
+            & ~p["applicant"].to_numpy()
             & (p["age"].to_numpy() >= 20)
             & (p["status"].to_numpy() == "normal")
         )
@@ -461,7 +463,7 @@ class Planter:
             pid = self._pick_person(m, healthy if healthy.any() else able)
             self.drop_streams.append(m["pid"].to_numpy())
             wage = float(self.rng.integers(360, 461)) * 10
-            months = int(min(6, math.floor(0.6 * std * n * pol.lookback / wage)))
+            months = max(1, int(min(6, math.floor(0.6 * std * n * pol.lookback / wage))))
             employer = str(self.state_funded[int(self.rng.integers(0, len(self.state_funded)))])
             self._wage(pid, wage * months, months, employer)
             first = self.w.months[len(self.w.months) - months]
@@ -476,7 +478,7 @@ class Planter:
         """An account of a former employer, sealed or closed years ago: not income now."""
         first = np.datetime64(self.w.months[0], "M")
         birth = self.w.persons["birth"].to_numpy().astype("datetime64[D]")
-        rates = (0.05, 0.08, 0.10, 0.12)
+        rates = load_yaml("economy.yaml")["provident_fund"]["rate"]
         for hh in hhs:
             m = self.members(hh)
             age = m["age"].to_numpy()
@@ -499,7 +501,7 @@ class Planter:
                         "last_paid": last,
                     }
                 )
-                details.append(f"{status} since {last} ({employer})")
+                details.append(f"{status}, last paid {last} ({employer})")
             self.record(hh, "old_provident_fund", "; ".join(details), pid)
 
     # ---- applications ------------------------------------------------------------------
@@ -544,9 +546,8 @@ class Planter:
         pid = self._pick_person(m, (age >= 18) & (age <= 75))
         vtype = "car" if self.rng.random() < 0.8 else "truck"
         birth = self.w.persons["birth"].to_numpy()[[pid]]
-        first = adult_dates(self.rng, birth, "2012-01-01", self.w.as_of - np.timedelta64(30, "D"))[
-            0
-        ]
+        last = self.w.as_of - np.timedelta64(30, "D")
+        first = adult_dates(self.rng, birth, "2012-01-01", last)[0]
         self.new_vehicles.append(
             {"pid": pid, "vehicle_type": vtype, "status": "normal", "first_registration": first}
         )
@@ -612,7 +613,7 @@ class Planter:
         )
         keep = ~((s["kind"].eq("wage") & s["pid"].isin(drop_wage)) | s["pid"].isin(drop_all))
         w.streams = pd.concat([s[keep], *self.new_streams], ignore_index=True)
-        w.streams["payroll"] = w.streams["payroll"].fillna(False).astype(bool)
+        w.streams["payroll"] = w.streams["payroll"].eq(True).to_numpy()
         acc = w.accounts
         hh_of = w.persons["hh"].to_numpy()
         dropped = np.array(self.drop_accounts, dtype=int)
@@ -620,10 +621,10 @@ class Planter:
         w.accounts = pd.concat([acc[keep], *self.new_accounts], ignore_index=True)
         sec = w.securities
         keep = ~np.isin(hh_of[sec["pid"].to_numpy()], dropped)
-        w.securities = pd.concat(
-            [sec[keep], pd.DataFrame(self.new_securities, columns=sec.columns)],
-            ignore_index=True,
-        )
+        parts = [sec[keep]]
+        if self.new_securities:
+            parts.append(pd.DataFrame(self.new_securities, columns=sec.columns))
+        w.securities = pd.concat(parts, ignore_index=True)
         if self.new_provident:
             w.provident = pd.concat(
                 [w.provident, pd.DataFrame(self.new_provident)], ignore_index=True

@@ -25,6 +25,27 @@ def _person_cols(w: World, pid: np.ndarray, id_col: str, name_col: str) -> dict:
     return {id_col: p["id_number"].to_numpy()[pid], name_col: p["name"].to_numpy()[pid]}
 
 
+def _declared_income(w: World, rng: np.random.Generator, hh: np.ndarray) -> np.ndarray:
+    """Declared monthly income of households `hh`: informal earnings the registries do not
+    see, plus the registered countable income of the look-back window (households declare
+    what they have), unless planting set what they declare."""
+    size = w.households["size"].to_numpy()[hh]
+    std = w.standard_of(hh)
+    s = w.streams
+    in_window = (s["last_m"] >= w.window_first) & s["kind"].isin(["wage", "employee_pension"])
+    s = s[in_window]
+    months = (
+        np.minimum(s["last_m"], len(w.months) - 1) - np.maximum(s["first_m"], w.window_first) + 1
+    )
+    hh_of = w.persons["hh"].to_numpy()[s["pid"].to_numpy().astype(np.int64)]
+    countable = np.bincount(hh_of, weights=months * s["amount"], minlength=len(w.households))[hh]
+    countable = countable / w.policy.lookback
+    informal = rng.uniform(0, 0.4, len(hh)) * std * size
+    declared = np.round(informal + countable)
+    override = w.households["declared_override"].to_numpy()[hh]
+    return np.where(np.isnan(override), declared, override)
+
+
 def roster(w: World, rng: np.random.Generator) -> pd.DataFrame:
     """Every member of every roster household, 低保 and 在保.
 
@@ -36,21 +57,7 @@ def roster(w: World, rng: np.random.Generator) -> pd.DataFrame:
     hh = hh_df["hh"].to_numpy()
     size = hh_df["size"].to_numpy()
     std = w.standard_of(hh)
-    # Declared income: informal earnings the registries do not see, plus the registered
-    # countable income of the look-back window (households declare what they have).
-    s = w.streams
-    in_window = (s["last_m"] >= w.window_first) & s["kind"].isin(["wage", "employee_pension"])
-    s = s[in_window]
-    months = (
-        np.minimum(s["last_m"], len(w.months) - 1) - np.maximum(s["first_m"], w.window_first) + 1
-    )
-    hh_of = w.persons["hh"].to_numpy()[s["pid"].to_numpy()]
-    countable = np.bincount(hh_of, weights=months * s["amount"], minlength=len(w.households))[hh]
-    countable = countable / w.policy.lookback
-    informal = rng.uniform(0, 0.4, len(hh)) * std * size
-    declared = np.round(informal + countable)
-    override = hh_df["declared_override"].to_numpy()
-    declared = np.where(np.isnan(override), declared, override)
+    declared = _declared_income(w, rng, hh)
     benefit = np.maximum(np.round(std - declared / size), 0.0)
     enrolled = np.datetime64("2012-01-01", "D") + rng.integers(
         0, int((w.as_of - np.datetime64("2012-01-01", "D")).astype(int)) - 60, len(hh)
@@ -281,9 +288,10 @@ def business(w: World, rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
-def social_insurance(w: World, rng: np.random.Generator) -> pd.DataFrame:
-    """One row per person, insurance and month, expanded from the income streams."""
-    s = w.streams.reset_index(drop=True)
+def _stream_months(w: World, s: pd.DataFrame):
+    """Streams expanded to one row per month paid: pid, kind, month index, stream row.
+
+    Nothing is paid after a death; pensions stop only once the hukou records it."""
     p = w.persons
     span = (s["last_m"] - s["first_m"] + 1).to_numpy()
     row = np.repeat(np.arange(len(s)), span)
@@ -291,14 +299,20 @@ def social_insurance(w: World, rng: np.random.Generator) -> pd.DataFrame:
     m_idx = s["first_m"].to_numpy()[row] + offset
     pid = s["pid"].to_numpy().astype(np.int64)[row]
     kind = s["kind"].to_numpy()[row]
-    # Nothing is paid after a death; pensions stop only once the hukou records it.
     death = p["death_date"].to_numpy().astype("datetime64[M]")[pid]
     death_idx = (death - w.first_month).astype("int64")
     died = ~np.isnat(death)
     shown = p["status"].to_numpy()[pid] == "deceased"
     stop = died & (m_idx > death_idx) & ((kind == "wage") | shown)
     keep = ~stop
-    pid, kind, m_idx, row = pid[keep], kind[keep], m_idx[keep], row[keep]
+    return pid[keep], kind[keep], m_idx[keep], row[keep]
+
+
+def social_insurance(w: World, rng: np.random.Generator) -> pd.DataFrame:
+    """One row per person, insurance and month, expanded from the income streams."""
+    s = w.streams.reset_index(drop=True)
+    p = w.persons
+    pid, kind, m_idx, row = _stream_months(w, s)
     amount = np.round(s["amount"].to_numpy().astype(float)[row], 2)
     order = np.lexsort((p["id_number"].to_numpy()[pid].astype(str), kind, m_idx))
     pid, kind, m_idx, row, amount = pid[order], kind[order], m_idx[order], row[order], amount[order]
@@ -337,6 +351,150 @@ def custody(w: World, rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
+def applications(w: World, rng: np.random.Generator) -> pd.DataFrame:
+    """Every member of every applicant household, one row each, declared income repeated."""
+    a = w.applications.sort_values("application_no", kind="stable").reset_index(drop=True)
+    hh = a["hh"].to_numpy().astype(np.int64)
+    declared = pd.Series(_declared_income(w, rng, hh), index=hh)
+    p = w.persons[w.persons["applicant"]]
+    at = a.set_index("hh")
+    p_hh = p["hh"].to_numpy()
+    out = pd.DataFrame(
+        {
+            "application_no": at.loc[p_hh, "application_no"].to_numpy(),
+            "application_date": at.loc[p_hh, "application_date"].to_numpy(),
+            "household_id": at.loc[p_hh, "household_id"].to_numpy(),
+            "region_code": p["region_code"].to_numpy(),
+            "urban_rural": np.where(p["urban"].to_numpy(), "urban", "rural"),
+            "member_no": p["member_no"].to_numpy().astype(np.int64),
+            "id_number": p["id_number"].to_numpy(),
+            "name": p["name"].to_numpy(),
+            "relation": p["relation"].to_numpy(),
+            "declared_income": declared.loc[p_hh].to_numpy().astype(float),
+            "status": at.loc[p_hh, "status"].to_numpy(),
+            "pid": p["pid"].to_numpy(),
+            "_male": p["male"].to_numpy(),
+        }
+    )
+    return out.sort_values(["application_no", "member_no"], kind="stable").reset_index(drop=True)
+
+
+def securities(w: World, rng: np.random.Generator) -> pd.DataFrame:
+    """Market value per securities account: Shanghai accounts A + 9 digits, Shenzhen 0 + 9."""
+    sec = w.securities.reset_index(drop=True)
+    sh = (sec["market"] == "sh").to_numpy()
+    numbers = np.empty(len(sec), dtype=np.int64)
+    numbers[sh] = unique_numbers(rng, int(sh.sum()), 10**8, 3000)
+    numbers[~sh] = unique_numbers(rng, int((~sh).sum()), 10**7, 3000)
+    account = [
+        f"A{v:09d}" if s else f"0{v:09d}"
+        for s, v in zip(sh.tolist(), numbers.tolist(), strict=True)
+    ]
+    pid = sec["pid"].to_numpy().astype(np.int64)
+    out = pd.DataFrame(
+        {
+            "account_no": account,
+            **_person_cols(w, pid, "id_number", "name"),
+            "market": sec["market"].to_numpy(),
+            "market_value": np.round(sec["market_value"].to_numpy().astype(float), 2),
+            "as_of_date": w.as_of,
+            "pid": pid,
+        }
+    )
+    return out.sort_values("account_no", kind="stable").reset_index(drop=True)
+
+
+def provident_fund(w: World, rng: np.random.Generator) -> pd.DataFrame:
+    """One row per personal account; both sides pay base × rate, rounded to the yuan."""
+    a = w.provident.reset_index(drop=True)
+    pid = a["pid"].to_numpy().astype(np.int64)
+    numbers = unique_numbers(rng, len(a), 10**9, 4000)
+    base = a["base"].to_numpy().astype(float)
+    out = pd.DataFrame(
+        {
+            "record_no": [f"50{v:010d}" for v in numbers.tolist()],
+            **_person_cols(w, pid, "id_number", "name"),
+            "employer": a["employer"].to_numpy(),
+            "base": base,
+            "monthly_contribution": 2 * np.round(base * a["rate"].to_numpy().astype(float)),
+            "status": a["status"].to_numpy(),
+            "last_paid_month": a["last_paid"].to_numpy(),
+            "pid": pid,
+        }
+    )
+    return out.sort_values("record_no", kind="stable").reset_index(drop=True)
+
+
+def state_payroll(w: World, rng: np.random.Generator) -> pd.DataFrame:
+    """One row per person and month paid from the budget (the payroll wage streams)."""
+    s = w.streams[w.streams["payroll"].to_numpy().astype(bool)].reset_index(drop=True)
+    pid, _, m_idx, row = _stream_months(w, s)
+    order = np.lexsort((w.persons["id_number"].to_numpy()[pid].astype(str), m_idx))
+    pid, m_idx, row = pid[order], m_idx[order], row[order]
+    seq = np.sort(unique_numbers(rng, len(pid), 10**9, 5))
+    months = np.array(w.months, dtype=object)
+    return pd.DataFrame(
+        {
+            "record_no": [f"CZ{x:011d}" for x in seq.tolist()],
+            **_person_cols(w, pid, "id_number", "name"),
+            "employer": s["employer"].to_numpy()[row],
+            "month": months[m_idx],
+            "pid": pid,
+        }
+    )
+
+
+def disability(w: World, rng: np.random.Generator) -> pd.DataFrame:
+    """Certificate holders: every disabled roster member, most disabled people outside it and
+    every owner of a disabled person's motorised wheelchair (a physical disability).
+
+    The certificate number is the ID number, the category digit and the grade digit."""
+    spec = load_yaml("economy.yaml")["disability"]
+    p = w.persons
+    n = len(p)
+    disabled = p["condition"].to_numpy() == 1
+    roster = p["roster"].to_numpy()
+    certified = disabled & (roster | (rng.random(n) < spec["wider_certified"]))
+    v = w.vehicles
+    wheel = v.loc[v["vehicle_type"] == "disabled_wheelchair", "pid"].to_numpy().astype(np.int64)
+    on_wheels = np.zeros(n, dtype=bool)
+    on_wheels[wheel] = True
+    pid = np.flatnonzero(certified | on_wheels)
+    k = len(pid)
+    cats = spec["categories"]
+    share = np.array([c["share"] for c in cats], dtype=float)
+    cat_idx = rng.choice(len(cats), k, p=share / share.sum())
+    grades = np.array(spec["grades"], dtype=float)
+    grade = rng.choice(4, k, p=grades / grades.sum()) + 1
+    physical = [c["code"] for c in cats].index("physical")
+    wheels = on_wheels[pid]
+    cat_idx[wheels] = physical
+    grade[wheels] = rng.integers(1, 4, int(wheels.sum()))
+    code = np.array([c["code"] for c in cats], dtype=object)[cat_idx]
+    digit = np.array([c["digit"] for c in cats], dtype=np.int64)[cat_idx]
+    ids = p["id_number"].to_numpy()[pid]
+    birth = p["birth"].to_numpy().astype("datetime64[D]")[pid]
+    lo = np.maximum(np.datetime64("2008-01-01", "D"), birth + np.timedelta64(365, "D"))
+    span = np.maximum((w.as_of - np.timedelta64(1, "D") - lo).astype(int), 0)
+    issued = lo + np.floor(rng.random(k) * (span + 1)).astype(np.int64).astype("timedelta64[D]")
+    issued = np.minimum(issued, w.as_of - np.timedelta64(1, "D"))  # babies: a recent one
+    out = pd.DataFrame(
+        {
+            "id_number": ids,
+            "name": p["name"].to_numpy()[pid],
+            "certificate_no": [
+                f"{i}{d}{g}"
+                for i, d, g in zip(ids.tolist(), digit.tolist(), grade.tolist(), strict=True)
+            ],
+            "category": code,
+            "grade": grade.astype(np.int64),
+            "issue_date": issued,
+            "pid": pid,
+        }
+    )
+    return out.sort_values(["issue_date", "certificate_no"], kind="stable").reset_index(drop=True)
+
+
 def build_registries(w: World, rngs) -> dict[str, pd.DataFrame]:
     """Every source's canonical frame, keyed by source name."""
     return {
@@ -349,4 +507,9 @@ def build_registries(w: World, rngs) -> dict[str, pd.DataFrame]:
         "business": business(w, rngs("reg.business")),
         "social_insurance": social_insurance(w, rngs("reg.social_insurance")),
         "custody": custody(w, rngs("reg.custody")),
+        "applications": applications(w, rngs("reg.applications")),
+        "securities": securities(w, rngs("reg.securities")),
+        "provident_fund": provident_fund(w, rngs("reg.provident_fund")),
+        "state_payroll": state_payroll(w, rngs("reg.state_payroll")),
+        "disability": disability(w, rngs("reg.disability")),
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -36,9 +38,19 @@ class Generated:
         """The landing file with canonical column names, every value as text ("" if empty)."""
         schema = self.schemas[source]
         path = self.landing(source)
+        rename = {c.aliases[0]: c.name for c in schema.columns}
         if schema.format == "csv":
-            df = pd.read_csv(path, encoding=schema.encoding, dtype=str, keep_default_na=False)
-            return df.rename(columns={c.aliases[0]: c.name for c in schema.columns})
+            encoding = "utf-8-sig" if schema.encoding == "utf-8" else schema.encoding
+            df = pd.read_csv(path, encoding=encoding, dtype=str, keep_default_na=False)
+            return df.rename(columns=rename)
+        if schema.format == "xlsx":
+            header, rows = read_xlsx(path)
+            df = pd.DataFrame([[_text(v) for v in row] for row in rows], columns=header)
+            return df.rename(columns=rename)
+        if schema.format == "jsonl":
+            docs = read_jsonl(path)
+            df = pd.DataFrame([{k: _text(v) for k, v in d.items()} for d in docs])
+            return df.rename(columns=rename)
         df = pd.read_parquet(path)
         for col in df.columns:
             if df[col].dtype == object:
@@ -50,6 +62,32 @@ class Generated:
 
     def planted(self) -> pd.DataFrame:
         return pd.read_parquet(self.truth / "planted.parquet")
+
+
+def read_xlsx(path: Path) -> tuple[list, list[tuple]]:
+    """Header and data rows of the first sheet, values as openpyxl types them."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True)
+    rows = list(wb.worksheets[0].iter_rows(values_only=True))
+    wb.close()
+    return list(rows[0]), rows[1:]
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    text = path.read_bytes().decode("utf-8")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def _text(value) -> str:
+    """A cell as the CSV files write it: ISO dates, amounts with two decimals, "" if empty."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
 
 
 @pytest.fixture(scope="session")

@@ -9,41 +9,52 @@ import pandas as pd
 from pipelines.config import month_bounds, months_before
 
 
-def household_facts(truth: Path, params, month: str) -> pd.DataFrame:
-    """One row per roster household: members counted, per-capita income (with and without the
-    resident pension), financial assets and limit, counted vehicles and businesses, deaths."""
+def household_facts(truth: Path, params, month: str, of: str = "roster") -> pd.DataFrame:
+    """One row per roster household (or, with of="applications", per applicant household):
+    members counted, per-capita income (with and without the resident pension), financial
+    assets (deposits + securities) and limit, counted vehicles and businesses, members on the
+    state payroll, deaths.
+
+    People are matched on the true synthetic person id, so that applicants (who have no
+    roster person key) are handled like roster members."""
     start, end = month_bounds(month)
     read = lambda s: pd.read_parquet(truth / "clean" / f"{s}.parquet")  # noqa: E731
-    roster = read("roster")
-    roster = roster[roster["status"] == "active"]
-    hh_of = dict(zip(roster["person_key"], roster["household_id"], strict=True))
+    members = read(of)
+    if of == "roster":
+        members = members[members["status"] == "active"]
+    hh_of = dict(zip(members["synthetic_person_id"], members["household_id"], strict=True))
 
     def mine(df):
-        df = df[df["person_key"].notna() & df["person_key"].isin(list(hh_of))].copy()
-        df["household_id"] = df["person_key"].map(hh_of)
+        df = df[df["synthetic_person_id"].isin(list(hh_of))].copy()
+        df["household_id"] = df["synthetic_person_id"].map(hh_of)
         return df
 
     cust = mine(read("custody"))
     s = pd.to_datetime(cust["start_date"])
     e = pd.to_datetime(cust["end_date"])
     held_mask = (s <= pd.Timestamp(start)) & (e.isna() | (e >= pd.Timestamp(start)))
-    held = set(cust.loc[held_mask, "person_key"])
+    held = set(cust.loc[held_mask, "synthetic_person_id"])
+
+    def counted(df):
+        return df[~df["synthetic_person_id"].isin(held)]
 
     hk = mine(read("hukou"))
     dead = set(
         hk.loc[
             (hk["status"] == "deceased") & (pd.to_datetime(hk["status_date"]) <= pd.Timestamp(end)),
-            "person_key",
+            "synthetic_person_id",
         ]
     )
     cr = mine(read("cremation"))
-    dead |= set(cr.loc[pd.to_datetime(cr["death_date"]) <= pd.Timestamp(end), "person_key"])
+    dead |= set(
+        cr.loc[pd.to_datetime(cr["death_date"]) <= pd.Timestamp(end), "synthetic_person_id"]
+    )
 
     lookback = int(params.at("dibao.income_lookback_months", start))
     window = months_before(start, lookback)
     excluded = set(params.at("dibao.excluded_income_types", start))
-    si = mine(read("social_insurance"))
-    si = si[si["month"].isin(window) & ~si["person_key"].isin(held)]
+    si = counted(mine(read("social_insurance")))
+    si = si[si["month"].isin(window)]
     employee = si["insurance_type"] == "employee"
     countable = si["contribution_base"].fillna(0) + si["pension_paid"].fillna(0).where(employee, 0)
     resident = si["pension_paid"].fillna(0).where(~employee, 0)
@@ -52,26 +63,28 @@ def household_facts(truth: Path, params, month: str) -> pd.DataFrame:
     income = countable.groupby(si["household_id"]).sum()
     income_all = (countable + resident).groupby(si["household_id"]).sum()
 
-    bank = mine(read("bank_deposits"))
-    assets = bank[~bank["person_key"].isin(held)].groupby("household_id")["balance"].sum()
+    deposits = counted(mine(read("bank_deposits"))).groupby("household_id")["balance"].sum()
+    shares = counted(mine(read("securities"))).groupby("household_id")["market_value"].sum()
 
-    veh = mine(read("vehicles"))
+    veh = counted(mine(read("vehicles")))
     veh = veh[
         veh["status"].isin(params.at("dibao.vehicle_counted_statuses", start))
         & ~veh["vehicle_type"].isin(params.at("dibao.vehicle_exempt_types", start))
     ]
-    biz = mine(read("business"))
+    biz = counted(mine(read("business")))
     biz = biz[
         biz["role"].isin(params.at("dibao.business_counted_roles", start))
         & biz["status"].isin(params.at("dibao.business_active_statuses", start))
     ]
+    pay = counted(mine(read("state_payroll")))
+    pay = pay[pay["month"].isin(window)]
 
     std = params.at("dibao.standard", start)
     months = int(params.at("dibao.financial_asset_months", start))
-    hh = roster.groupby("household_id").agg(
-        urban_rural=("urban_rural", "first"), members=("person_key", "size")
+    hh = members.groupby("household_id").agg(
+        urban_rural=("urban_rural", "first"), members=("synthetic_person_id", "size")
     )
-    hh["held"] = roster[roster["person_key"].isin(held)].groupby("household_id").size()
+    hh["held"] = members[members["synthetic_person_id"].isin(held)].groupby("household_id").size()
     hh["held"] = hh["held"].fillna(0).astype(int)
     hh["counted"] = hh["members"] - hh["held"]
     hh["standard"] = hh["urban_rural"].map(std).astype(float)
@@ -81,14 +94,23 @@ def household_facts(truth: Path, params, month: str) -> pd.DataFrame:
     hh["per_capita_with_resident_pension"] = (
         hh["income_with_resident_pension"] / hh["counted"] / lookback
     )
-    hh["assets"] = assets.reindex(hh.index).fillna(0.0)
+    hh["deposits"] = deposits.reindex(hh.index).fillna(0.0)
+    hh["securities"] = shares.reindex(hh.index).fillna(0.0)
+    hh["assets"] = hh["deposits"] + hh["securities"]
     hh["limit"] = hh["counted"] * hh["standard"] * months
     hh["vehicles"] = veh.groupby("household_id").size().reindex(hh.index).fillna(0).astype(int)
     hh["businesses"] = (
         biz.groupby("household_id")["uscc"].nunique().reindex(hh.index).fillna(0).astype(int)
     )
+    hh["payroll_members"] = (
+        pay.groupby("household_id")["synthetic_person_id"]
+        .nunique()
+        .reindex(hh.index)
+        .fillna(0)
+        .astype(int)
+    )
     hh["deceased"] = (
-        roster[roster["person_key"].isin(dead)]
+        members[members["synthetic_person_id"].isin(dead)]
         .groupby("household_id")
         .size()
         .reindex(hh.index)
@@ -100,6 +122,7 @@ def household_facts(truth: Path, params, month: str) -> pd.DataFrame:
         & (hh["assets"] <= hh["limit"])
         & (hh["vehicles"] == 0)
         & (hh["businesses"] == 0)
+        & (hh["payroll_members"] == 0)
         & (hh["deceased"] == 0)
     )
     return hh

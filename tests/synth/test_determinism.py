@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pipelines.synth import SynthConfig, generate
+import zipfile
+
+from pipelines.synth import SOURCES, SynthConfig, generate
 from tests.synth.conftest import RULES
 
 
@@ -18,9 +20,22 @@ def test_same_seed_gives_identical_bytes(small, tmp_path):
     generate(SynthConfig(households=300), tmp_path, RULES)
     first, second = _files(small.dir), _files(tmp_path)
     assert sorted(first) == sorted(second)
-    assert len(first) >= 9 + 9 + 3  # landing files, clean truth, links/planted/meta
+    # landing files, clean truth, links/planted/meta/flags
+    assert len(first) >= len(SOURCES) + len(SOURCES) + 4
+    for source in SOURCES:
+        assert small.summary.files[source] in first, source
     different = [name for name in first if first[name] != second[name]]
     assert different == []
+
+
+def test_workbook_carries_no_clock(small):
+    """openpyxl stamps the current time in docProps/core.xml and on every zip entry; the
+    generator replaces both, which is what makes the .xlsx bytes repeatable."""
+    path = small.landing("disability")
+    with zipfile.ZipFile(path) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = z.read("docProps/core.xml").decode("utf-8")
+    assert core.count("2000-01-01T00:00:00Z") == 2
 
 
 def test_other_seed_gives_other_data(small, tmp_path):

@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.synth import SOURCES
+from tests.synth.conftest import read_xlsx
 
 ARROW = {
     "string": "string",
@@ -20,21 +21,64 @@ ARROW = {
 }
 
 
+# The format each source arrives in: (file type, encoding, UTF-8 byte-order mark).
+FORMATS = {
+    "roster": ("csv", "utf-8", False),
+    "hukou": ("csv", "gbk", False),
+    "cremation": ("csv", "gbk", False),
+    "bank_deposits": ("csv", "utf-8", False),
+    "real_estate": ("parquet", None, False),
+    "vehicles": ("csv", "gbk", False),
+    "business": ("parquet", None, False),
+    "social_insurance": ("parquet", None, False),
+    "custody": ("csv", "utf-8", False),
+    "applications": ("csv", "utf-8", True),
+    "securities": ("csv", "gbk", False),
+    "provident_fund": ("jsonl", "utf-8", False),
+    "state_payroll": ("csv", "utf-8", False),
+    "disability": ("xlsx", None, False),
+}
+
+
+def test_every_source_has_its_format():
+    assert set(FORMATS) == set(SOURCES)
+
+
 @pytest.mark.parametrize("source", SOURCES)
 def test_file_format_encoding_and_header(small, source):
     schema = small.schemas[source]
     path = small.landing(source)
-    assert path.parent.name == "2025-06-30" and path.parent.parent.name == source
+    fmt, encoding, bom = FORMATS[source]
+    assert (schema.format, schema.encoding) == (fmt, encoding)
+    # applications received during the month checked are extracted at its end
+    dated = "2025-07-31" if source == "applications" else "2025-06-30"
+    assert path.parent.name == dated and path.parent.parent.name == source
+    assert path.name == f"{source}_{dated.replace('-', '')}.{fmt}"
+    headers = [c.aliases[0] for c in schema.columns]
     if schema.format == "csv":
-        assert path.suffix == ".csv"
         raw = path.read_bytes()
-        text = raw.decode(schema.encoding)  # strict: every byte decodes in the declared encoding
+        assert raw.startswith(b"\xef\xbb\xbf") == bom
+        text = raw.decode("utf-8-sig" if bom else schema.encoding)  # strict: every byte decodes
         header = text.splitlines()[0].split(",")
-        assert header == [c.aliases[0] for c in schema.columns]
+        assert header == headers
         if schema.encoding == "gbk":
             with pytest.raises(UnicodeDecodeError):
                 raw.decode("utf-8")
+            assert b"\r\n" in raw
+    elif schema.format == "jsonl":
+        raw = path.read_bytes()
         assert not raw.startswith(b"\xef\xbb\xbf")
+        text = raw.decode("utf-8")
+        assert "\\u" not in text  # Chinese written as such, not escaped
+        lines = text.splitlines()
+        assert len(lines) == small.summary.lines[source]
+        for line in lines:
+            assert list(json.loads(line)) == headers
+    elif schema.format == "xlsx":
+        assert path.read_bytes()[:2] == b"PK"
+        header, rows = read_xlsx(path)
+        assert header == headers
+        assert len(rows) == small.summary.lines[source]
     else:
         table = pq.read_table(path)
         assert table.column_names == [c.name for c in schema.columns]
@@ -121,10 +165,24 @@ def test_meta_and_summary(small):
     assert meta["rows"] == small.summary.records
     assert meta["files"]["hukou"]["encoding"] == "gbk"
     assert meta["files"]["business"]["format"] == "parquet"
+    assert meta["files"]["disability"]["format"] == "xlsx"
+    assert meta["files"]["provident_fund"] == {
+        "path": small.summary.files["provident_fund"],
+        "format": "jsonl",
+        "encoding": "utf-8",
+        "bom": False,
+        "as_of": "2025-06-30",
+    }
+    assert meta["files"]["applications"]["bom"] is True
+    assert meta["files"]["applications"]["as_of"] == "2025-07-31"
+    assert meta["applications"]["households"] == small.summary.applicant_households == 15
+    assert meta["applications"]["received_to"] == "2025-07-31"
+    assert set(meta["rows"]) == set(SOURCES)
     assert meta["config"]["noise"]["id_typo"] == 0.01
     assert meta["policy"]["standard"] == {"urban": 770.0, "rural": 630.0}
     text = str(small.summary)
     assert "roster" in text and "DECEASED_MEMBER" in text
+    assert "disability" in text and "APPLICANT_ELIGIBLE" in text and "STATE_PAYROLL" in text
     si = small.clean("social_insurance")
     assert sorted(si["month"].unique())[-1] == "2025-06"
     assert len(si["month"].unique()) == 14

@@ -6,7 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipelines.synth.config import LOOKALIKES, PROBLEMS, SynthConfig
+from pipelines.synth.config import (
+    APPLICANT_CODES,
+    APPLICANT_PROBLEMS,
+    LOOKALIKES,
+    PROBLEMS,
+    SynthConfig,
+)
 from tests.synth.facts import household_facts
 
 
@@ -15,6 +21,7 @@ def facts(default_size, params) -> pd.DataFrame:
     hh = household_facts(default_size.truth, params, "2025-07")
     planted = default_size.planted()
     assert planted["household_id"].is_unique  # one code per household
+    planted = planted[planted["kind"] != "application"]
     hh["code"] = planted.set_index("household_id")["code"].reindex(hh.index).fillna("")
     return hh
 
@@ -23,12 +30,18 @@ def test_every_code_is_planted_at_its_rate(small, default_size):
     for g, n in ((small, 300), (default_size, 2000)):
         planted = g.planted()
         counts = planted["code"].value_counts()
-        for code in PROBLEMS + LOOKALIKES:
-            assert counts.get(code.upper(), 0) == SynthConfig(households=n).planted_count(code) >= 1
-        assert set(planted["kind"]) == {"problem", "lookalike"}
-        assert (
-            planted.loc[planted["code"].isin([c.upper() for c in PROBLEMS]), "kind"] == "problem"
-        ).all()
+        cfg = SynthConfig(households=n)
+        for code in PROBLEMS + LOOKALIKES + APPLICANT_PROBLEMS:
+            assert counts.get(code.upper(), 0) == cfg.planted_count(code) >= 1, code
+        applications = planted[planted["kind"] == "application"]
+        assert len(applications) == cfg.applicant_households() == round(0.05 * n)
+        assert set(applications["code"]) == {c.upper() for c in APPLICANT_CODES}
+        assert counts["APPLICANT_ELIGIBLE"] > len(applications) / 2
+        assert set(planted["kind"]) == {"problem", "lookalike", "application"}
+        for kind, codes in (("problem", PROBLEMS), ("lookalike", LOOKALIKES)):
+            assert (
+                planted.loc[planted["code"].isin([c.upper() for c in codes]), "kind"] == kind
+            ).all()
         assert planted["detail"].str.len().gt(5).all()
 
 
@@ -37,7 +50,10 @@ def test_households_without_a_problem_are_within_the_limits(facts):
     assert len(clean) > 1500
     assert clean["eligible"].all()
     assert (clean["per_capita"] < 0.5 * clean["standard"]).all()
+    # financial assets are deposits and securities together; some hold both
     assert (clean["assets"] <= 0.5 * clean["limit"]).all()
+    assert (clean["securities"] > 0).sum() >= 10
+    assert (clean["payroll_members"] == 0).all()
     # even an engine that wrongly counted the residents' pension would pass these
     assert (clean["per_capita_with_resident_pension"] < clean["standard"]).all()
 
@@ -56,6 +72,16 @@ def test_problems_fail_their_own_test(facts):
     assert (income["per_capita"] > 1.15 * income["standard"]).all()
     assets = of("FINANCIAL_ASSETS_ABOVE_LIMIT")
     assert (assets["assets"] > 1.25 * assets["limit"]).all()
+    # one household is over the limit only through its securities
+    shares = assets[assets["securities"] > 0]
+    assert len(shares) == 1
+    assert (shares["deposits"] <= 0.85 * shares["limit"]).all()
+    payroll = of("STATE_PAYROLL_MEMBER")
+    assert (payroll["payroll_members"] == 1).all()
+    # nothing else gives it away: the wage keeps the income well under the standard
+    assert (payroll["per_capita"] < 0.65 * payroll["standard"]).all()
+    assert (payroll["assets"] <= payroll["limit"]).all()
+    assert (payroll[["vehicles", "businesses", "deceased"]] == 0).all().all()
     assert (of("VEHICLE_OWNED")["vehicles"] >= 1).all()
     assert (of("ACTIVE_BUSINESS")["businesses"] >= 1).all()
     problems = facts[facts["code"].isin([c.upper() for c in PROBLEMS])]
@@ -77,6 +103,9 @@ def test_lookalikes_look_like_problems(facts, default_size):
     under = of("SAVINGS_JUST_UNDER")
     ratio = under["assets"] / under["limit"]
     assert ratio.between(0.95, 0.995).all()
+    # some are just under only when deposits and securities are added up
+    both = under[under["securities"] > 0]
+    assert len(both) >= 5 and (both["deposits"] < 0.85 * both["limit"]).all()
     pension = of("RESIDENT_PENSION")
     assert (pension["per_capita"] < 0.86 * pension["standard"]).all()
     assert (pension["per_capita_with_resident_pension"] > pension["standard"]).all()
