@@ -177,7 +177,7 @@ def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, lo
             },
         },
         "outputs": ["links", "contributions", "households", "decisions", "flags/flags.parquet"],
-        "data_docs": docs.relative_to(run_dir).as_posix(),
+        "data_docs": docs.relative_to(run_dir.resolve()).as_posix(),
     }
     write_json(manifest, run_dir / "manifest.json")
     log.write(run_dir / "run_log.json", "succeeded")

@@ -40,7 +40,7 @@ class Gates:
             ProgressBarsConfig,
         )
 
-        self.docs_dir = Path(docs_dir)
+        self.docs_dir = Path(docs_dir).resolve()  # GE wants an absolute base directory
         self.run_id = run_id
         config = DataContextConfig(
             store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
