@@ -78,10 +78,12 @@ def test_ten_megabyte_field_is_quarantined_not_fatal(spark, tmp_path):
 def test_headers_with_spaces_full_width_unknown_columns_and_wrong_declared_encoding(spark, tmp_path):
     header = " 开户银行 ,账号,证件号码,户名,账户类型,余额　,余额日期,备注"  # full-width space, extra column
     lines = [line + ",x" for line in bank_lines(30)]
-    drop(tmp_path, header + "\n" + "\n".join(lines) + "\n", encoding="utf-8")  # schema declares utf-8
+    drop(tmp_path, header + "\n" + "\n".join(lines) + "\n", encoding="gbk")  # schema declares utf-8
     outcome = intake(spark, tmp_path)
     (extract,) = outcome.extracts
     assert extract.unknown_columns == ["备注"] and outcome.rows_clean == 30
+    assert extract.encoding == "gbk" and extract.declared_encoding == "utf-8"
+    assert any("gbk" in note for note in extract.notes)
     assert balanced(outcome)
 
 
@@ -136,3 +138,21 @@ def test_same_extract_is_not_parsed_twice(spark, tmp_path):
     assert not first.extracts[0].reused_raw and again.extracts[0].reused_raw
     assert first.extracts[0].raw == again.extracts[0].raw
     assert again.rows_clean == first.rows_clean == 25
+
+
+def test_excel_formula_cells_are_quarantined_never_evaluated(spark, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["公民身份号码", "姓名", "残疾人证号", "残疾类别", "残疾等级", "发证日期"])
+    for i, pid in enumerate(ids(40)):
+        ws.append([pid, "王五", f"{pid}{i % 7 + 1}{i % 4 + 1}", "肢体", i % 4 + 1, dt.date(2020, 1, 1)])
+    ws["B5"] = '=HYPERLINK("http://example.invalid","x")'
+    path = tmp_path / "landing" / "disability" / "2025-06-30" / "残联.xlsx"
+    path.parent.mkdir(parents=True)
+    wb.save(path)
+    outcome = intake(spark, tmp_path, "disability")
+    assert balanced(outcome) and outcome.rows_in == 40
+    (row,) = quarantined(tmp_path, "disability")
+    assert (row["row"], row["reason"]) == (5, "FORMULA_CELL")

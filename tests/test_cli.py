@@ -1,0 +1,49 @@
+"""The command line: pulling from a real SQLite database, settings errors, generation."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pyarrow.parquet as pq
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+
+runner = CliRunner()
+
+
+def test_pull_a_table_from_sqlite_into_landing(tmp_path):
+    db = tmp_path / "bank.db"
+    with sqlite3.connect(db) as con:
+        con.execute("create table deposits (账号 text, 证件号码 text, 户名 text, 余额 real, 余额日期 text, 开户银行 text)")
+        con.executemany(
+            "insert into deposits values (?, ?, ?, ?, ?, ?)",
+            [(f"62{i:08d}", "500103195001011234", "张三", i * 1.5, "2025-06-30", "农商行") for i in range(2500)],
+        )
+    result = runner.invoke(app, ["pull", "--source", "bank_deposits", "--url", f"sqlite:///{db}",
+                                 "--table", "deposits", "--as-of", "2025-06-30", "--data", str(tmp_path),
+                                 "--chunk-rows", "1000"])
+    assert result.exit_code == 0, result.output
+    table = pq.read_table(tmp_path / "landing" / "bank_deposits" / "2025-06-30" / "bank_deposits.parquet")
+    assert table.num_rows == 2500 and "余额" in table.column_names
+
+
+def test_pull_errors_are_one_clear_line(tmp_path):
+    result = runner.invoke(app, ["pull", "--source", "nope", "--url", "sqlite:///x.db", "--table", "t",
+                                 "--as-of", "2025-06-30", "--data", str(tmp_path)])
+    assert result.exit_code == 2 and "nope" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["pull", "--source", "bank_deposits", "--url", f"sqlite:///{tmp_path}/missing.db",
+                                 "--table", "t", "--as-of", "2025-06-30", "--data", str(tmp_path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_bad_month_is_reported_with_its_setting(tmp_path):
+    result = runner.invoke(app, ["run", "--data", str(tmp_path), "--month", "2025-13"])
+    assert result.exit_code == 2 and "WV_MONTH" in result.output
+
+
+def test_generate_writes_landing_and_truth(tmp_path):
+    result = runner.invoke(app, ["generate", "--households", "30", "--seed", "5", "--data", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "truth" / "flags.parquet").exists()
+    assert (tmp_path / "landing" / "roster").is_dir()
