@@ -15,7 +15,8 @@ from pyspark.sql import functions as F
 
 from pipelines.regions import CHONGQING, RETIRED
 from pipelines.schemas import Check, Schema
-from pipelines.standardize.spark import parse_date_col, with_standard_id
+from pipelines.standardize.dates import MAX_DATE, MIN_DATE
+from pipelines.standardize.spark import id_valid_col, parse_date_col
 
 DECIMAL = "decimal(20,2)"
 MAX_FIELD_CHARS = 4000  # no registry field is longer; a longer one is a broken extract
@@ -44,7 +45,7 @@ def _typed_value(col, text: Column) -> tuple[Column, str | None]:
     if col.type == "decimal":
         return F.regexp_replace(text, r"[,，¥￥\s]", "").try_cast(DECIMAL), "BAD_DECIMAL"
     if col.type == "date":
-        return parse_date_col(text), "BAD_DATE"
+        return _date(text), "BAD_DATE"
     if col.type == "month":
         return _month(text), "BAD_MONTH"
     if col.type == "code":
@@ -58,6 +59,14 @@ def _shown(raw: Column) -> Column:
     """The raw value as kept in quarantine: long values cut, with their length."""
     cut = F.concat(F.substring(raw, 1, SHOWN_CHARS), F.lit("…("), F.length(raw).cast("string"), F.lit(" chars)"))
     return F.when(F.length(raw) > SHOWN_CHARS, cut).otherwise(raw)
+
+
+def _date(text: Column) -> Column:
+    """Dates: the usual `YYYY-MM-DD` natively, anything else through the full parser."""
+    iso = F.try_to_date(text, "yyyy-MM-dd")
+    in_range = iso.between(F.lit(MIN_DATE), F.lit(MAX_DATE))
+    fast = text.rlike(r"^\d{4}-\d{2}-\d{2}$") & F.coalesce(in_range, F.lit(False))
+    return F.when(fast, iso).otherwise(parse_date_col(text))
 
 
 def _bound(value: object, as_of: dt.date) -> object:
@@ -149,9 +158,7 @@ def check(raw: DataFrame, schema: Schema, as_of: dt.date) -> DataFrame:
     checked = first.select(
         *[F.col(c.name) for c in schema.columns],
         "record_key",
-        F.sha2(F.to_json(F.struct(*[F.col(f"_raw_{c.name}") for c in schema.columns])), 256).alias(
-            "_content"
-        ),
+        F.xxhash64(*[F.col(f"_raw_{c.name}") for c in schema.columns]).alias("_content"),
         *[F.col(m) for m in META],
         F.filter(F.array(*problems), lambda p: p.isNotNull()).alias("_problems"),
     )
@@ -166,14 +173,12 @@ def with_id_validity(df: DataFrame, schema: Schema) -> DataFrame:
     """`df` plus `<column>__id_valid` for each id_checksum check: whether the ID passes the
     standardizer (checksum, dates, region), null where the ID itself is empty so that the
     gate's rate counts non-empty IDs only."""
-    for chk in schema.checks:
-        if chk.kind != "id_checksum":
-            continue
-        prefix = f"_s_{chk.column}_"
-        std = with_standard_id(df, chk.column, prefix=prefix)
-        valid = F.when(F.col(chk.column).isNotNull(), F.col(f"{prefix}id_valid"))
-        df = std.select(*[F.col(c) for c in df.columns], valid.alias(id_valid_column(chk.column)))
-    return df
+    valid = {
+        id_valid_column(chk.column): F.when(F.col(chk.column).isNotNull(), id_valid_col(chk.column))
+        for chk in schema.checks
+        if chk.kind == "id_checksum"
+    }
+    return df.withColumns(valid) if valid else df
 
 
 def split(checked: DataFrame, schema: Schema) -> tuple[DataFrame, DataFrame]:

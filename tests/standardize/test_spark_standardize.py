@@ -320,3 +320,26 @@ def test_name_udfs_agree(spark):
         assert row["simplified"] == names.simplified_key(a)
         assert row["pinyin"] == names.pinyin_key(a)
         assert row["agreement"] == names.name_agreement(a, b)
+
+
+def test_id_valid_col_agrees_with_standardize_id(spark):
+    import datetime as dt
+    import random
+
+    from pipelines.standardize.ids import make_id, standardize_id
+    from pipelines.standardize.spark import id_valid_col
+
+    rng = random.Random(3)
+    values = []
+    for _ in range(400):
+        good = make_id(rng.choice(["500103", "510212", "990101", "110101"]),
+                       dt.date(1900, 1, 1) + dt.timedelta(days=rng.randrange(0, 50000)), rng.randrange(1000))
+        pos = rng.randrange(17)
+        typo = good[:pos] + str((int(good[pos]) + 1) % 10) + good[pos + 1:]
+        swap = good[:pos] + good[pos + 1] + good[pos] + good[pos + 2:]
+        values += [good, good.lower(), typo, swap, good[:6] + good[8:17], " " + good, good[:-1] + "Y",
+                   good[:6] + "20991301" + good[14:]]
+    values += [None, "", "abc", "５００１０３１９５００１０１１２３４"]
+    df = spark.createDataFrame([(v,) for v in values], "v string")
+    got = [r[0] for r in df.select(id_valid_col("v")).collect()]
+    assert got == [standardize_id(v).valid for v in values]
