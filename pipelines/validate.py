@@ -160,9 +160,14 @@ def check(raw: DataFrame, schema: Schema, as_of: dt.date) -> DataFrame:
         "record_key",
         F.xxhash64(*[F.col(f"_raw_{c.name}") for c in schema.columns]).alias("_content"),
         *[F.col(m) for m in META],
-        F.filter(F.array(*problems), lambda p: p.isNotNull()).alias("_problems"),
+        F.coalesce(*problems).isNull().alias("_row_ok"),
+        # the list of problems (a higher-order function, slow per row) only for bad rows
+        F.when(
+            F.coalesce(*problems).isNotNull(),
+            F.filter(F.array(*problems), lambda p: p.isNotNull()),
+        ).alias("_problems"),
     )
-    return with_id_validity(checked.withColumn("_row_ok", F.size("_problems") == 0), schema)
+    return with_id_validity(checked, schema)
 
 
 def id_valid_column(id_column: str) -> str:

@@ -88,7 +88,7 @@ def test_domain_checks_quarantine_rows(spark):
         bank(account_no="5", as_of_date="45838", balance="0"),  # 2025-06-30
     ]
     checked = check(raw_frame(spark, schema, rows), schema, dt.date(2025, 7, 1))
-    reasons = {r["_row"]: [p["reason"] for p in r["_problems"]] for r in checked.collect()}
+    reasons = {r["_row"]: [p["reason"] for p in r["_problems"] or []] for r in checked.collect()}
     assert reasons == {2: [], 3: ["NEGATIVE_AMOUNT"], 4: ["DATE_OUT_OF_RANGE"], 5: [], 6: []}
     ok = {r["_row"]: (r["_row_ok"], r["id_number__id_valid"]) for r in checked.collect()}
     from pipelines.standardize.ids import standardize_id
