@@ -47,3 +47,15 @@ def test_generate_writes_landing_and_truth(tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "truth" / "flags.parquet").exists()
     assert (tmp_path / "landing" / "roster").is_dir()
+
+
+def test_error_messages_keep_their_brackets():
+    import pytest
+    import typer
+
+    from pipelines import cli
+    from pipelines.errors import InputError
+
+    with cli.console.capture() as captured, pytest.raises(typer.Exit):
+        cli._fail(InputError("x rejected [expect_column_values_to_not_be_null on status]"))
+    assert "[expect_column_values_to_not_be_null on status]" in captured.get()

@@ -220,7 +220,7 @@ def test_required_column_all_null_rejects_the_extract(spark, bank, gates):
 
     assert not result.success
     assert [(f.reason, f.column) for f in result.critical] == [("MISSING_REQUIRED", "balance")]
-    assert "required column balance is empty in 100.0 % of rows (limit 5.0 %)" in result.message()
+    assert "required column balance is empty or unreadable (wrong type, unknown code) in 100.0 % of rows (limit 5.0 %)" in result.message()
 
 
 def test_missing_required_column_is_one_finding(spark, bank, gates):

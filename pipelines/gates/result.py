@@ -138,7 +138,8 @@ def describe(summary: dict[str, Any], meta: dict[str, Any]) -> GateFailure:
         if reason == MISSING_REQUIRED:
             limit = 100 * meta["limit"]
             observed, expected = f"{_pct(bad, limit)} empty", f"at most {_pct(limit)}"
-            text = (f"required column {column} is empty in {_pct(bad, limit)} of rows "
+            text = (f"required column {column} is empty or unreadable (wrong type, unknown code) "
+                    f"in {_pct(bad, limit)} of rows "
                     f"(limit {_pct(limit)}) {tag}")
         elif reason == INVALID_ROW_SHARE:
             limit = 100 * meta["limit"]
