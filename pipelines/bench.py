@@ -19,7 +19,6 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import psutil
 
 from pipelines.config import PROJECT_ROOT, load_settings
@@ -27,9 +26,9 @@ from pipelines.gates import GateLimits, Gates
 from pipelines.intake import intake_source
 from pipelines.runner import run_month
 from pipelines.schemas import load_schemas
+from pipelines.sources.bench import write_bank_csv
 from pipelines.sources.registry import ExtractRegistry
 from pipelines.spark import get_spark
-from pipelines.standardize.ids import make_id
 from pipelines.storage import write_json
 from pipelines.synth import SynthConfig, generate
 
@@ -58,26 +57,6 @@ class PeakMemory:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-
-
-def write_bank_csv(path: Path, rows: int, seed: int = 7) -> None:
-    """A bank-deposit extract as banks send it: GBK, Chinese headers, a few bad values."""
-    rng = np.random.default_rng(seed)
-    people = [make_id("500103", dt.date(1940, 1, 1) + dt.timedelta(days=int(d)), int(s))
-              for d, s in zip(rng.integers(0, 25000, 5000), rng.integers(0, 999, 5000), strict=True)]
-    surnames = np.array(list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"))
-    given = np.array(list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"))
-    ids = np.array(people)[rng.integers(0, len(people), rows)]
-    names = np.char.add(np.char.add(surnames[rng.integers(0, 20, rows)], given[rng.integers(0, 20, rows)]),
-                        given[rng.integers(0, 20, rows)])
-    balance = np.round(rng.lognormal(8, 1.5, rows), 2)
-    balance[rng.random(rows) < 0.001] *= -1  # a few negative balances: quarantined
-    kinds = np.array(["活期", "定期", "理财"])[rng.integers(0, 3, rows)]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="gbk", newline="") as fh:
-        fh.write("开户银行,账号,证件号码,户名,账户类型,余额,余额日期\r\n")
-        for i in range(rows):
-            fh.write(f"重庆农村商业银行,62145801{i:011d},{ids[i]},{names[i]},{kinds[i]},{balance[i]:.2f},2025-06-30\r\n")
 
 
 def bench_intake(rows: int, repeats: int, root: Path) -> dict:

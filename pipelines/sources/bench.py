@@ -6,6 +6,7 @@ fresh Python process so that its peak RSS is the reader's own, not the writer's.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import resource
@@ -25,21 +26,30 @@ BANKS = (
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂"
 KINDS = ("活期", "定期", "理财")
-HEADER = "银行名称,账号,身份证号,姓名,账户类型,余额,余额日期"
+HEADER = "银行名称,账号,身份证号,户名,账户类型,余额,余额日期"  # headers of schemas/bank_deposits.yaml
 
 
 def write_bank_csv(path: Path, rows: int, seed: int = 7) -> int:
-    """A bank-deposit extract like the agencies send: GBK, CRLF, 7 columns. Returns its size."""
+    """A bank-deposit extract like the agencies send: GBK, CRLF, 7 columns, valid ID numbers
+    of 5,000 people, and one balance in a thousand negative (a row validation quarantines).
+    Returns its size."""
+    from pipelines.standardize.ids import make_id
+
     rng = random.Random(seed)
+    people = [
+        make_id("500103", dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(25000)), rng.randrange(1000))
+        for _ in range(5000)
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="gbk", newline="") as fh:
         fh.write(HEADER + "\r\n")
         batch = []
         for i in range(rows):
             name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if i % 3 else "")
+            balance = rng.randrange(0, 10**8) / 100 * (-1 if rng.random() < 0.001 else 1)
             batch.append(
-                f"{rng.choice(BANKS)},62{rng.randrange(10**16, 10**17)},"
-                f"5001{rng.randrange(10**13, 10**14)},{name},{rng.choice(KINDS)},"
-                f"{rng.randrange(0, 10**8) / 100:.2f},2025-06-30\r\n"
+                f"{rng.choice(BANKS)},62{i:017d},{rng.choice(people)},{name},"
+                f"{rng.choice(KINDS)},{balance:.2f},2025-06-30\r\n"
             )
             if len(batch) == 10_000:
                 fh.write("".join(batch))
