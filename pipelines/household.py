@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import reduce
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -185,9 +186,7 @@ def contributions(clean: dict[str, DataFrame], links: DataFrame, period: Period)
             )
             parts.append(_contrib(rows, fact, F.col("record_key"), F.col(amount),
                                   F.struct("month", "employer", itype.alias("income_type"))))
-    result = parts[0]
-    for part in parts[1:]:
-        result = result.unionByName(part)
+    result = reduce(DataFrame.unionByName, parts)
     # a member in custody is not counted, so nothing of theirs counts but the custody itself
     held = result.where(F.col("fact") == "members_in_custody").select("person_key").distinct()
     kept = result.join(held.withColumn("_held", F.lit(True)), "person_key", "left")

@@ -6,13 +6,15 @@ flags, each written atomically under the data directory, then `runs/<run_id>/man
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import reduce
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from pipelines import evaluate as evaluate_stage
@@ -116,9 +118,7 @@ def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, lo
         for source, df in sorted(clean.items())
         if source != "roster"
     ]
-    links = link_parts[0]
-    for part in link_parts[1:]:
-        links = links.unionByName(part)
+    links = reduce(DataFrame.unionByName, link_parts)
     n_links = write_spark(links, run_dir / "links", ["source", "source_record_key", "person_key"])
     links = spark.read.parquet(str(run_dir / "links"))
     link_counts = {
@@ -173,7 +173,7 @@ def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, lo
             "households": {"rows": n_households},
             "flags": {
                 "rows": flags.num_rows,
-                "by_code": dict(sorted(_count(flags.column("flag_code").to_pylist()).items())),
+                "by_code": dict(sorted(Counter(flags.column("flag_code").to_pylist()).items())),
             },
         },
         "outputs": ["links", "contributions", "households", "decisions", "flags/flags.parquet"],
@@ -182,10 +182,3 @@ def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, lo
     write_json(manifest, run_dir / "manifest.json")
     log.write(run_dir / "run_log.json", "succeeded")
     return RunResult(run_id, run_dir, manifest, flags, log)
-
-
-def _count(values: list[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for v in values:
-        out[v] = out.get(v, 0) + 1
-    return out

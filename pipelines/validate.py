@@ -38,21 +38,31 @@ def _month(text: Column) -> Column:
     return F.when(ok, F.concat_ws("-", year, F.lpad(mon, 2, "0")))
 
 
-def _typed_value(col, text: Column) -> tuple[Column, str | None]:
-    """The typed value of one column's text, and the reason code when it does not convert."""
+# the reason code of a value that does not convert to its column's type
+TYPE_REASONS = {
+    "int": "BAD_INT",
+    "decimal": "BAD_DECIMAL",
+    "date": "BAD_DATE",
+    "month": "BAD_MONTH",
+    "code": "UNKNOWN_CODE",
+}
+
+
+def _typed_value(col, text: Column) -> Column:
+    """The typed value of one column's text (null when it does not convert)."""
     if col.type == "int":
-        return F.regexp_replace(text, r"\.0+$", "").try_cast("bigint"), "BAD_INT"
+        return F.regexp_replace(text, r"\.0+$", "").try_cast("bigint")
     if col.type == "decimal":
-        return F.regexp_replace(text, r"[,，¥￥\s]", "").try_cast(DECIMAL), "BAD_DECIMAL"
+        return F.regexp_replace(text, r"[,，¥￥\s]", "").try_cast(DECIMAL)
     if col.type == "date":
-        return _date(text), "BAD_DATE"
+        return _date(text)
     if col.type == "month":
-        return _month(text), "BAD_MONTH"
+        return _month(text)
     if col.type == "code":
         pairs = [F.lit(x) for k, v in sorted(col.codes.items()) for x in (k, v)]
         canonical = F.when(text.isin(sorted(set(col.codes.values()))), text)
-        return F.coalesce(F.create_map(*pairs)[text], canonical), "UNKNOWN_CODE"
-    return text, None
+        return F.coalesce(F.create_map(*pairs)[text], canonical)
+    return text
 
 
 def _shown(raw: Column) -> Column:
@@ -112,7 +122,7 @@ def check(raw: DataFrame, schema: Schema, as_of: dt.date) -> DataFrame:
     first = raw.select(
         *read_error,
         *[F.col(c.name).alias(f"_raw_{c.name}") for c in schema.columns],
-        *[_typed_value(c, _blank_to_null(F.col(c.name)))[0].alias(c.name) for c in schema.columns],
+        *[_typed_value(c, _blank_to_null(F.col(c.name))).alias(c.name) for c in schema.columns],
         record_key(schema).alias("record_key"),
         *[F.col(m) for m in META],
     )
@@ -133,7 +143,7 @@ def check(raw: DataFrame, schema: Schema, as_of: dt.date) -> DataFrame:
     for col in schema.columns:
         text = _blank_to_null(F.col(f"_raw_{col.name}"))
         value = F.col(col.name)
-        _, reason = _typed_value(col, text)
+        reason = TYPE_REASONS.get(col.type)
         why = F.lit(None).cast("string")
         if reason is not None:
             why = F.when(text.isNotNull() & value.isNull(), F.lit(reason))
