@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import sys
+import functools
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -36,6 +37,19 @@ def _progress() -> Progress:
     )
 
 
+def _engine_errors(command: Callable) -> Callable:
+    """An engine error ends the command with its message in one paragraph, exit code 2."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except EngineError as exc:
+            _fail(exc)
+
+    return run
+
+
 def _fail(exc: Exception) -> None:
     # escaped: messages name expectations in [brackets], which rich would read as markup
     console.print(f"[bold red]error:[/] {escape(str(exc))}")
@@ -43,6 +57,7 @@ def _fail(exc: Exception) -> None:
 
 
 @app.command()
+@_engine_errors
 def generate(
     households: int = typer.Option(2000, "--households", min=1, help="roster households"),
     seed: int = typer.Option(None, "--seed", help="random seed"),
@@ -51,31 +66,29 @@ def generate(
     config: Path = ConfigOpt,
 ) -> None:
     """Generate synthetic Chongqing registries with ground truth under DATA."""
-    try:
-        from pipelines.synth import SynthConfig
-        from pipelines.synth import generate as run_generate
+    from pipelines.synth import SynthConfig
+    from pipelines.synth import generate as run_generate
 
-        settings = _settings(config, data_dir=data, seed=seed, month=month)
-        synth_config = SynthConfig(households=households, seed=settings.seed, month=settings.month)
-        with _progress() as bar:
-            task = bar.add_task("generate", total=None)
+    settings = _settings(config, data_dir=data, seed=seed, month=month)
+    synth_config = SynthConfig(households=households, seed=settings.seed, month=settings.month)
+    with _progress() as bar:
+        task = bar.add_task("generate", total=None)
 
-            def report(step: str, done: int, total: int) -> None:
-                bar.update(task, description=f"generate: {step}", completed=done, total=total)
+        def report(step: str, done: int, total: int) -> None:
+            bar.update(task, description=f"generate: {step}", completed=done, total=total)
 
-            summary = run_generate(
-                synth_config, settings.data_dir, settings.rules_dir, progress=report,
-                schemas_dir=settings.schemas_dir, ruleset=settings.ruleset,
-            )
-        console.print(summary)
-        console.print(
-            f"ground truth: {summary.expected_flags} flags a perfect engine would raise for {settings.month}"
+        summary = run_generate(
+            synth_config, settings.data_dir, settings.rules_dir, progress=report,
+            schemas_dir=settings.schemas_dir, ruleset=settings.ruleset,
         )
-    except EngineError as exc:
-        _fail(exc)
+    console.print(summary)
+    console.print(
+        f"ground truth: {summary.expected_flags} flags a perfect engine would raise for {settings.month}"
+    )
 
 
 @app.command()
+@_engine_errors
 def run(
     data: Path = DataOpt,
     month: str = MonthOpt,
@@ -84,51 +97,47 @@ def run(
     config: Path = ConfigOpt,
 ) -> None:
     """Verify every roster household for MONTH and write flags with evidence."""
-    try:
-        from pipelines.runner import run_month
-        from pipelines.spark import get_spark
+    from pipelines.runner import run_month
+    from pipelines.spark import get_spark
 
-        settings = _settings(config, data_dir=data, month=month, spark_master=master)
-        settings.month_start()
-        with _progress() as bar:
-            task = bar.add_task("start Spark", total=None)
-            spark = get_spark(settings)
-            result = run_month(spark, settings, run_id, progress=lambda step: bar.update(task, description=step))
-            bar.update(task, description="done", total=1, completed=1)
-        show_summary(result.manifest, result.flags.to_pylist())
-        console.print(f"outputs: {result.run_dir}")
-    except EngineError as exc:
-        _fail(exc)
+    settings = _settings(config, data_dir=data, month=month, spark_master=master)
+    settings.month_start()
+    with _progress() as bar:
+        task = bar.add_task("start Spark", total=None)
+        spark = get_spark(settings)
+        result = run_month(spark, settings, run_id, progress=lambda step: bar.update(task, description=step))
+        bar.update(task, description="done", total=1, completed=1)
+    show_summary(result.manifest, result.flags.to_pylist())
+    console.print(f"outputs: {result.run_dir}")
 
 
 @app.command()
+@_engine_errors
 def evaluate(
     data: Path = DataOpt,
     run_id: str = typer.Option(..., "--run", help="run id to evaluate"),
     config: Path = ConfigOpt,
 ) -> None:
     """Score a run against the generator's ground truth (links and flags)."""
-    try:
-        from pipelines.evaluation import evaluate_run
+    from pipelines.evaluation import evaluate_run
 
-        settings = _settings(config, data_dir=data)
-        result = evaluate_run(settings.data_dir, run_id)
-        for part in ("links", "flags"):
-            table = Table(title=f"{part}: precision / recall / F1")
-            for col in ("name", "predicted", "actual", "true_positives", "precision", "recall", "f1"):
-                table.add_column(col, justify="left" if col == "name" else "right")
-            for row in result[part]:
-                table.add_row(*(str(row[c]) for c in ("name", "predicted", "actual", "true_positives", "precision", "recall", "f1")))
-            console.print(table)
-        if "lookalikes" in result:
-            la = result["lookalikes"]
-            console.print(f"look-alikes planted: {la['planted']}, wrongly flagged: {len(la['flagged'])}")
-        console.print(f"saved: {settings.data_dir / 'runs' / run_id / 'evaluation.json'}")
-    except EngineError as exc:
-        _fail(exc)
+    settings = _settings(config, data_dir=data)
+    result = evaluate_run(settings.data_dir, run_id)
+    for part in ("links", "flags"):
+        table = Table(title=f"{part}: precision / recall / F1")
+        for col in ("name", "predicted", "actual", "true_positives", "precision", "recall", "f1"):
+            table.add_column(col, justify="left" if col == "name" else "right")
+        for row in result[part]:
+            table.add_row(*(str(row[c]) for c in ("name", "predicted", "actual", "true_positives", "precision", "recall", "f1")))
+        console.print(table)
+    if "lookalikes" in result:
+        la = result["lookalikes"]
+        console.print(f"look-alikes planted: {la['planted']}, wrongly flagged: {len(la['flagged'])}")
+    console.print(f"saved: {settings.data_dir / 'runs' / run_id / 'evaluation.json'}")
 
 
 @app.command()
+@_engine_errors
 def pull(
     source: str = typer.Option(..., "--source", help="registry name, as in schemas/<source>.yaml"),
     url: str = typer.Option(..., "--url", help="SQLAlchemy URL, e.g. sqlite:///bank.db"),
@@ -140,32 +149,30 @@ def pull(
     config: Path = ConfigOpt,
 ) -> None:
     """Pull a registry extract from a database into landing/<source>/<as_of>/ as Parquet."""
+    import datetime as dt
+
+    from pipelines.errors import InputError
+    from pipelines.schemas import load_schemas
+    from pipelines.sources.database import pull_database
+
+    settings = _settings(config, data_dir=data)
+    if source not in load_schemas(settings.schemas_dir):
+        raise InputError(f"source '{source}' has no schema in {settings.schemas_dir}")
+    if (table is None) == (query is None):
+        raise InputError("give exactly one of --table or --query")
     try:
-        import datetime as dt
-
-        from pipelines.errors import InputError
-        from pipelines.schemas import load_schemas
-        from pipelines.sources.database import pull_database
-
-        settings = _settings(config, data_dir=data)
-        if source not in load_schemas(settings.schemas_dir):
-            raise InputError(f"source '{source}' has no schema in {settings.schemas_dir}")
-        if (table is None) == (query is None):
-            raise InputError("give exactly one of --table or --query")
-        try:
-            day = dt.date.fromisoformat(as_of)
-        except ValueError:
-            raise InputError(f"--as-of '{as_of}': expected YYYY-MM-DD") from None
-        dest = settings.data_dir / "landing" / source / day.isoformat() / f"{source}.parquet"
-        with _progress() as bar:
-            bar.add_task(f"pull {source}", total=None)
-            result = pull_database(url, dest, table=table, query=query, chunk_rows=chunk_rows)
-        console.print(f"pulled {result.rows} rows into {dest}")
-    except EngineError as exc:
-        _fail(exc)
+        day = dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise InputError(f"--as-of '{as_of}': expected YYYY-MM-DD") from None
+    dest = settings.data_dir / "landing" / source / day.isoformat() / f"{source}.parquet"
+    with _progress() as bar:
+        bar.add_task(f"pull {source}", total=None)
+        result = pull_database(url, dest, table=table, query=query, chunk_rows=chunk_rows)
+    console.print(f"pulled {result.rows} rows into {dest}")
 
 
 @app.command()
+@_engine_errors
 def quarantine(
     run_id: str = typer.Option(..., "--run", help="run id"),
     data: Path = DataOpt,
@@ -175,28 +182,25 @@ def quarantine(
     config: Path = ConfigOpt,
 ) -> None:
     """List a run's quarantined rows by source and reason; export them for the data owner."""
-    try:
-        from pipelines import quarantine as q
-        from pipelines.schemas import load_schemas
+    from pipelines import quarantine as q
+    from pipelines.schemas import load_schemas
 
-        settings = _settings(config, data_dir=data)
-        manifest = q.run_manifest(settings.data_dir, run_id)
-        table = Table(title=f"quarantine · run {run_id}")
-        for col in ("source", "reason", "rows"):
-            table.add_column(col, justify="right" if col == "rows" else "left")
-        for c in q.counts(manifest):
-            if source is None or c.source == source:
-                table.add_row(c.source, c.reason, str(c.rows))
-        console.print(table)
-        if export_dir is not None:
-            if unmasked:
-                console.print("[yellow]unmasked export: raw personal data is written[/]")
-            paths = q.export(settings.data_dir, manifest, load_schemas(settings.schemas_dir),
-                             export_dir, unmasked=unmasked, source=source)
-            for path in paths:
-                console.print(f"exported: {path}")
-    except EngineError as exc:
-        _fail(exc)
+    settings = _settings(config, data_dir=data)
+    manifest = q.run_manifest(settings.data_dir, run_id)
+    table = Table(title=f"quarantine · run {run_id}")
+    for col in ("source", "reason", "rows"):
+        table.add_column(col, justify="right" if col == "rows" else "left")
+    for c in q.counts(manifest):
+        if source is None or c.source == source:
+            table.add_row(c.source, c.reason, str(c.rows))
+    console.print(table)
+    if export_dir is not None:
+        if unmasked:
+            console.print("[yellow]unmasked export: raw personal data is written[/]")
+        paths = q.export(settings.data_dir, manifest, load_schemas(settings.schemas_dir),
+                         export_dir, unmasked=unmasked, source=source)
+        for path in paths:
+            console.print(f"exported: {path}")
 
 
 def show_summary(manifest: dict, flags: list[dict]) -> None:
@@ -229,11 +233,3 @@ def show_summary(manifest: dict, flags: list[dict]) -> None:
     for code in sorted(regions):
         by_region.add_row(code, region_name(code), str(len(regions[code])), str(nflags[code]))
     console.print(by_region)
-
-
-def main() -> None:  # pragma: no cover
-    try:
-        app()
-    except EngineError as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}")
-        sys.exit(2)
