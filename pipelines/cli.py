@@ -136,6 +136,75 @@ def evaluate(
     console.print(f"saved: {settings.data_dir / 'runs' / run_id / 'evaluation.json'}")
 
 
+@app.command("link")
+@_engine_errors
+def link_cmd(
+    left: Path = typer.Option(..., "--left", help="left table (.csv with a header, or Parquet)"),
+    right: Path = typer.Option(..., "--right", help="right table (.csv or Parquet)"),
+    link_config: str = typer.Option(
+        ..., "--config", help="linker YAML (fields, comparisons, blocking, thresholds) or a name"
+    ),
+    out: Path = typer.Option(..., "--out", help="output directory (links/, model.json, report.json)"),
+    truth: Path = typer.Option(None, "--truth", help="true pairs (left key, right key) to score"),
+    master: str = typer.Option(None, "--master", help="Spark master URL"),
+) -> None:
+    """Link any two person tables with a YAML linker configuration."""
+    from pipelines.link.config import resolve_config
+    from pipelines.link.job import run_link
+    from pipelines.spark import get_spark
+
+    cfg = resolve_config(link_config)
+    settings = _settings(None, spark_master=master)
+    with _progress() as bar:
+        task = bar.add_task("start Spark", total=None)
+        spark = get_spark(settings, "welfare-verify-link")
+        bar.update(task, description=f"link ({cfg.name})")
+        report = run_link(spark, left, right, cfg, out, truth)
+        bar.update(task, description="done", total=1, completed=1)
+    table = Table(title=f"links: {escape(cfg.name)}")
+    table.add_column("method")
+    table.add_column("links", justify="right")
+    for method, n in report["by_method"].items():
+        table.add_row(method, str(n))
+    console.print(table)
+    console.print(
+        f"left {report['left']['rows']} × right {report['right']['rows']} rows; "
+        f"pairs compared {report['pairs_compared']} (+ {report.get('deterministic_pairs') or 0} "
+        f"by ID); {report['seconds']} s"
+    )
+    if "evaluation" in report:
+        ev = report["evaluation"]
+        console.print(
+            f"precision {ev['precision']:.4f}  recall {ev['recall']:.4f}  F1 {ev['f1']:.4f}  "
+            f"reduction ratio {ev['reduction_ratio']:.6f}"
+        )
+    console.print(f"outputs: {out}")
+
+
+@app.command("explain-link")
+@_engine_errors
+def explain_link(
+    record: str = typer.Argument(..., help="registry record key (or the right key of `link`)"),
+    run_id: str = typer.Option(None, "--run", help="run id (links of a monthly run)"),
+    source: str = typer.Option(None, "--source", help="registry of the record"),
+    links_dir: Path = typer.Option(None, "--links", help="or a links/ folder written by `link`"),
+    lang: str = typer.Option("zh", "--lang", help="zh or en"),
+    data: Path = DataOpt,
+) -> None:
+    """Why a record was linked: each field's comparison and weight, as a waterfall."""
+    from pipelines.link.explain import describe
+    from pipelines.link.lookup import find_links
+
+    settings = _settings(None, data_dir=data)
+    rows = find_links(settings.data_dir, record, run_id=run_id, source=source, links_dir=links_dir)
+    for row in rows:
+        who = row.get("person_key") or row.get("l_key")
+        where = f"{row['source']}/" if row.get("source") else ""
+        console.print(f"[bold]{escape(where + record)} → {escape(str(who))}[/]")
+        for line in describe(row, lang):
+            console.print(escape(line))
+
+
 @app.command()
 @_engine_errors
 def pull(

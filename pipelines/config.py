@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     rules_dir: Path = Field(default_factory=lambda: _default_dir("rules"))
     schemas_dir: Path = Field(default_factory=lambda: _default_dir("schemas"))
     ruleset: str = Field("chongqing/dibao", description="rule set under rules_dir, without .yaml")
+    link_config: str = Field(
+        "chongqing_person",
+        description="linker configuration: a name in pipelines/link/configs or a YAML path",
+    )
     month: str | None = Field(None, description="month checked, YYYY-MM")
     seed: int = Field(20250701, description="seed of the synthetic data generator")
     mask_personal_data: bool = Field(True, description="mask IDs, names and balances in output")

@@ -5,7 +5,7 @@ Reads `truth/` (which the pipeline itself never reads) and a finished run's outp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -73,6 +73,7 @@ def evaluate_run(data_dir: Path, run_id: str) -> dict:
         score(s, {x for x in predicted_links if x[0] == s}, {x for x in actual_links if x[0] == s})
         for s in sources
     ]
+    link_scores += _by_noise(truth_links, predicted_links, actual_links)
     actual_flags = {(t["household_id"], t["flag_code"]) for t in truth_flags}
     predicted_flags = {(f["household_id"], f["flag_code"]) for f in flags}
     codes = sorted({c for _, c in actual_flags | predicted_flags})
@@ -100,6 +101,34 @@ def evaluate_run(data_dir: Path, run_id: str) -> dict:
         }
     write_json(result, run_dir / "evaluation.json")
     return result
+
+
+# Noise that leaves a record without a checksum-valid ID (15-digit and full-width IDs standardize
+# to valid ones); the linker must find these records by the other fields.
+NO_VALID_ID = ("id_typo", "id_transposition", "id_missing")
+
+
+def _by_noise(truth_links: list[dict], predicted: set, actual: set) -> list[Score]:
+    """Scores on the records without a valid ID, and recall per noise kind."""
+    noise = {
+        (t["source"], t["record_key"]): set(filter(None, (t.get("noise") or "").split(",")))
+        for t in truth_links
+        if t["source"] != "roster"
+    }
+
+    def subset(records: set) -> Score:
+        return score(
+            "",
+            {x for x in predicted if (x[0], x[1]) in records},
+            {x for x in actual if (x[0], x[1]) in records},
+        )
+
+    no_id = {k for k, kinds in noise.items() if kinds & set(NO_VALID_ID)}
+    out = [replace(subset(no_id), name="without_valid_id")]
+    for kind in sorted({k for kinds in noise.values() for k in kinds}):
+        records = {k for k, kinds in noise.items() if kind in kinds}
+        out.append(replace(subset(records), name=f"noise:{kind}"))
+    return out
 
 
 # the flag a look-alike would wrongly raise

@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import reduce
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from pipelines import evaluate as evaluate_stage
@@ -26,7 +25,10 @@ from pipelines.errors import InputError
 from pipelines.gates import GateLimits, Gates
 from pipelines.ingest import choose_as_of
 from pipelines.intake import SourceOutcome, intake_source
-from pipelines.link import link_by_id, roster_people, source_people
+from pipelines.link.config import resolve_config
+from pipelines.link.duplicates import roster_duplicates
+from pipelines.link.prepare import prepare_spark
+from pipelines.link.registries import link_registries, roster_people
 from pipelines.policy import load_ruleset
 from pipelines.schemas import load_schemas
 from pipelines.sources.registry import ExtractRegistry
@@ -111,15 +113,18 @@ def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, lo
 
     # link
     say("link")
+    link_config = resolve_config(settings.link_config)
     roster = clean["roster"]
-    people = roster_people(roster.where(F.col("status") == "active"))
-    link_parts = [
-        link_by_id(people, source_people(df, schemas[source]))
-        for source, df in sorted(clean.items())
-        if source != "roster"
-    ]
-    links = reduce(DataFrame.unionByName, link_parts)
+    people = roster_people(roster.where(F.col("status") == "active"), clean.get("hukou"))
+    registries = {s: df for s, df in clean.items() if s != "roster"}
+    people_p = prepare_spark(people, link_config, "left").localCheckpoint()
+    links, link_model, link_stats = link_registries(
+        people, registries, schemas, link_config, people_p
+    )
     n_links = write_spark(links, run_dir / "links", ["source", "source_record_key", "person_key"])
+    write_json(link_model.to_dict(), run_dir / "link_model.json")
+    duplicates = roster_duplicates(people, link_config, link_model, people_p)
+    n_duplicates = write_spark(duplicates, run_dir / "duplicates", ["person_key_a", "person_key_b"])
     links = spark.read.parquet(str(run_dir / "links"))
     link_counts = {
         f"{r['source']}/{r['method']}": r["count"]
@@ -169,14 +174,23 @@ def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, lo
         "inputs": [e.as_dict() for e in sorted(extracts, key=lambda e: (e.source, e.file))],
         "sources": dict(sorted(counts.items())),
         "stages": {
-            "links": {"rows": n_links, "by_source_method": dict(sorted(link_counts.items()))},
+            "links": {
+                "rows": n_links,
+                "by_source_method": dict(sorted(link_counts.items())),
+                "config": link_config.name,
+                "config_sha256": link_config.sha256(),
+                "deterministic_pairs": link_stats["deterministic_pairs"],
+                "candidate_pairs": link_stats["candidate_pairs"],
+                "model": "link_model.json",
+            },
+            "duplicates": {"rows": n_duplicates},
             "households": {"rows": n_households},
             "flags": {
                 "rows": flags.num_rows,
                 "by_code": dict(sorted(Counter(flags.column("flag_code").to_pylist()).items())),
             },
         },
-        "outputs": ["links", "contributions", "households", "decisions", "flags/flags.parquet"],
+        "outputs": ["links", "link_model.json", "duplicates", "contributions", "households", "decisions", "flags/flags.parquet"],
         "data_docs": docs.relative_to(run_dir.resolve()).as_posix(),
     }
     write_json(manifest, run_dir / "manifest.json")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -22,6 +22,8 @@ CHECKS = {
 }
 PII = ("none", "id_number", "name", "amount", "address", "account", "quasi", "sensitive")
 FORMATS = ("csv", "parquet", "xlsx", "jsonl")
+# Roles a column can play in identifying the record's person (the linker's fields).
+PERSON_ROLES = ("id", "name", "former_name", "birth_date", "phone", "address")
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class Schema:
     person_name: str | None
     columns: tuple[Column, ...]
     checks: tuple[Check, ...] = ()
+    # Columns that identify the record's person, by role (id, name, birth_date, phone, ...).
+    person: dict[str, str] = field(default_factory=dict)
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -145,10 +149,12 @@ def _load(path: Path, problems: list[str]) -> Schema | None:
     for k in doc["key"]:
         if k not in names:
             problems.append(f"{path}: key column '{k}' is not a declared column")
-    person = doc["person"]
-    for role in ("id", "name"):
-        if person.get(role) and person[role] not in names:
-            problems.append(f"{path}: person.{role} '{person[role]}' is not a declared column")
+    person = doc["person"] if isinstance(doc["person"], dict) else {}
+    for role, column in person.items():
+        if role not in PERSON_ROLES:
+            problems.append(f"{path}: person.{role} is not one of {', '.join(PERSON_ROLES)}")
+        elif column and column not in names:
+            problems.append(f"{path}: person.{role} '{column}' is not a declared column")
     checks = []
     for i, entry in enumerate(doc.get("checks") or []):
         where = f"{path}: checks[{i}]"
@@ -180,6 +186,7 @@ def _load(path: Path, problems: list[str]) -> Schema | None:
         person_id=str(person.get("id")),
         person_name=person.get("name"),
         columns=tuple(columns),
+        person={k: str(v) for k, v in sorted(person.items()) if v and k in PERSON_ROLES},
         checks=tuple(checks),
     )
 

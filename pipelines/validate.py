@@ -119,6 +119,11 @@ def check(raw: DataFrame, schema: Schema, as_of: dt.date) -> DataFrame:
         (F.col(c) if c in raw.columns else F.lit(None).cast("string")).alias(c)
         for c in ("_read_error", "_read_raw")
     ]
+    # A raw copy made before the schema gained an optional column lacks it: it was not in the
+    # file, so it is empty (a missing required column stopped the extract at ingest).
+    absent = [c.name for c in schema.columns if c.name not in raw.columns]
+    if absent:
+        raw = raw.select("*", *[F.lit(None).cast("string").alias(c) for c in absent])
     first = raw.select(
         *read_error,
         *[F.col(c.name).alias(f"_raw_{c.name}") for c in schema.columns],

@@ -1,4 +1,13 @@
-"""Dates as registries deliver them: YYYYMMDD, 1980-1-1, 1980年1月1日, Excel serials, objects."""
+"""Dates as registries deliver them: YYYYMMDD, 1980-1-1, 1980年1月1日, Excel serials, objects.
+
+Accepted (fmt in the result): 19800101 (yyyymmdd, also as int/float); 1980-1-1 and 1980-01-01
+(iso), 1980/1/1 (slash), 1980.1.1 (dot), each optionally with a time of day (…_datetime);
+1980年1月1日 / 1980年01月01号 (cn); Excel serial day numbers 1..80000 (excel_serial, a fraction
+is the time of day); date/datetime/Timestamp objects. Full-width digits and dash variants are
+folded first; the raw value is kept in the result.
+Rejected on purpose (unparseable): two-digit years (80-1-1, 800101: 1915 or 2015 cannot be
+told apart for a birth date), day-first or month-first orders (01/02/1980), month-only dates.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,7 @@ import math
 import numbers
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -108,7 +117,7 @@ def _parse(raw: Any) -> DateResult:
         # repr keeps the fraction of an Excel serial and writes 19800101.0 without exponent.
         return _parse_text(raw, float.__repr__(raw) if math.isfinite(raw) else "inf")
     if isinstance(raw, numbers.Real | Decimal):
-        return _parse(float(raw))
+        return replace(_parse(float(raw)), raw=raw)  # read as a float, but keep the raw value
     if isinstance(raw, bytes | bytearray):
         return _parse_text(raw, bytes(raw).decode("utf-8", errors="replace"))
     return _parse_text(raw, str(raw))  # numpy.datetime64 prints as ISO

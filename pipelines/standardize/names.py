@@ -54,7 +54,17 @@ SURNAME_PINYIN = {
     "折": "she",
 }
 
-AGREEMENT_LEVELS = ("exact", "simplified", "pinyin", "placeholder", "missing", "conflict")
+# Strongest first. "variant" (characters unified by data/variant_chars.yaml) is weak evidence,
+# like "pinyin" (homophones are common); "placeholder" means only stand-ins differ.
+AGREEMENT_LEVELS = (
+    "exact",
+    "simplified",
+    "variant",
+    "pinyin",
+    "placeholder",
+    "missing",
+    "conflict",
+)
 
 
 def _is_placeholder(ch: str) -> bool:
@@ -119,6 +129,46 @@ def simplified_key(raw: object) -> str | None:
     """Normalised name converted traditional → simplified, for comparison only."""
     name = normalize_name(raw)
     return None if name is None else _simplified(name)
+
+
+@functools.cache
+def _variant_table() -> dict[int, str]:
+    """Each variant character → the canonical one of its group (data/variant_chars.yaml)."""
+    from importlib import resources
+
+    import yaml
+
+    path = resources.files("pipelines.standardize").joinpath("data", "variant_chars.yaml")
+    table: dict[int, str] = {}
+    for group in yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]:
+        canonical, *variants = group["chars"]
+        for ch in variants:
+            table[ord(ch)] = canonical
+    return table
+
+
+def variant_groups() -> dict[str, str]:
+    """The variant table as {variant: canonical}."""
+    return {chr(k): v for k, v in _variant_table().items()}
+
+
+@functools.lru_cache(maxsize=65536)
+def _variant(simplified: str) -> str:
+    # Alternate the table and OpenCC until nothing changes, so that the key is a fixed point
+    # (a few OpenCC conversions are not, e.g. 薴 → 苧 → 苎).
+    text = simplified
+    for _ in range(4):
+        again = _simplified(text.translate(_variant_table()))
+        if again == text:
+            break
+        text = again
+    return text
+
+
+def variant_key(raw: object) -> str | None:
+    """simplified_key with variant characters unified (阎 → 闫, 萧 → 肖 …); weak evidence."""
+    name = simplified_key(raw)
+    return None if name is None else _variant(name)
 
 
 def _pinyin_errors(chunk: str) -> list[str]:
@@ -186,6 +236,8 @@ def name_agreement(a: object, b: object) -> str:
     sa, sb = _simplified(na), _simplified(nb)
     if sa == sb:
         return "simplified"
+    if _variant(sa) == _variant(sb):
+        return "variant"
     pa, pb = _pinyin(sa), _pinyin(sb)
     # A '?' in both keys would make two unknown characters agree; leave that to placeholder.
     if pa and pa == pb and "?" not in pa:
@@ -206,3 +258,33 @@ def mask_name(name: object) -> str:
     if text is None:
         return ""
     return text[0] + "".join(MIDDLE_DOT if ch == MIDDLE_DOT else "*" for ch in text[1:])
+
+
+# Structure inside a name lives in its own module; imported last because it builds on the
+# helpers above (the package imports this module first, so the cycle always resolves).
+from pipelines.standardize.name_parts import (  # noqa: E402
+    NameParts,
+    former_names,
+    name_parts,
+    pinyin_tokens,
+)
+
+__all__ = [
+    "AGREEMENT_LEVELS",
+    "MIDDLE_DOT",
+    "PLACEHOLDERS",
+    "SURNAME_PINYIN",
+    "NameParts",
+    "former_names",
+    "has_placeholder",
+    "mask_name",
+    "name_agreement",
+    "name_parts",
+    "names_compatible",
+    "normalize_name",
+    "pinyin_key",
+    "pinyin_tokens",
+    "simplified_key",
+    "variant_groups",
+    "variant_key",
+]

@@ -1,4 +1,4 @@
-"""Spark column versions of the standardisers, native for IDs and dates, Arrow UDFs for names.
+"""Spark column versions of the standardisers, native for IDs and dates, Arrow UDFs for the rest.
 
 Each function mirrors its pure counterpart exactly (tests compare them value by value), so a
 record cleaned in pandas and the same record cleaned in Spark get the same ID, date and reason.
@@ -29,6 +29,19 @@ from pyspark.sql.types import (
 )
 
 from pipelines.standardize import dates, ids, names
+
+# Arrow UDF forms of phones, addresses, regions and name structure, re-exported from here.
+from pipelines.standardize.spark_udfs import ADDRESS_COLUMNS as ADDRESS_COLUMNS
+from pipelines.standardize.spark_udfs import NAME_PARTS_COLUMNS as NAME_PARTS_COLUMNS
+from pipelines.standardize.spark_udfs import PHONE_COLUMNS as PHONE_COLUMNS
+from pipelines.standardize.spark_udfs import REGION_COLUMNS as REGION_COLUMNS
+from pipelines.standardize.spark_udfs import address_struct as address_struct
+from pipelines.standardize.spark_udfs import former_names_udf as former_names_udf
+from pipelines.standardize.spark_udfs import name_parts_udf as name_parts_udf
+from pipelines.standardize.spark_udfs import phone_struct as phone_struct
+from pipelines.standardize.spark_udfs import pinyin_tokens_udf as pinyin_tokens_udf
+from pipelines.standardize.spark_udfs import region_struct as region_struct
+from pipelines.standardize.spark_udfs import variant_key_udf as variant_key_udf
 
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
 _UPPER = _LOWER.upper()

@@ -44,17 +44,24 @@ def pick_banks(rng, urban: np.ndarray) -> np.ndarray:
 
 
 def accounts(
-    rng: np.random.Generator, persons: pd.DataFrame, roster_cap: np.ndarray
+    rng: np.random.Generator,
+    persons: pd.DataFrame,
+    roster_cap: np.ndarray,
+    per_adult: float = 2.0,
 ) -> pd.DataFrame:
     """Deposit and wealth-management accounts; roster households stay under `roster_cap`
-    (per household index) in total."""
+    (per household index) in total. Adults of the wider population hold 1 + Poisson
+    (`per_adult` − 1) accounts, at most max(6, 3 × `per_adult`)."""
     eco = load_yaml("economy.yaml")
     p = persons
     n = len(p)
     roster = p["roster"].to_numpy()
     adult = p["age"].to_numpy() >= 18
+    cap = max(6, int(np.ceil(3 * per_adult)))
     wider_n = np.where(
-        adult, np.minimum(1 + rng.poisson(1.0, n), 6), (rng.random(n) < 0.3).astype(int)
+        adult,
+        np.minimum(1 + rng.poisson(per_adult - 1.0, n), cap),
+        (rng.random(n) < 0.3).astype(int),
     )
     roster_n = np.where(
         adult, rng.choice([0, 1, 2], n, p=[0.25, 0.6, 0.15]), (rng.random(n) < 0.1).astype(int)

@@ -10,15 +10,49 @@ from pipelines.errors import ConfigError
 
 @dataclass(frozen=True)
 class NoiseRates:
-    """Probability that an eligible record gets each kind of noise.
+    """Probability that an eligible record gets each kind of noise; every kind applied is
+    recorded by its field name in truth/links.parquet (`noise`, comma-joined), and the rates
+    used are in truth/meta.json (`noise_rates`). Hukou (public security's own extract) gets
+    none of it; every other source may.
 
-    Eligibility: ID noise never touches hukou (public security is the authority) nor the records
-    of planted households (typo, transposition, missing); `id_15_digit` only hits people born
-    before 1985 in old systems (bank, real estate, vehicles, cremation); `id_missing` only
-    sources whose ID column is optional; `traditional_chars` only names that OpenCC changes;
-    `pinyin_name_bank` and `rare_char_placeholder` only bank names; dates and duplicate rows
-    only CSV files (not the Excel, JSON Lines or Parquet ones). At most one ID noise per
-    record; applicant households with a planted problem are protected like planted roster
+    IDs, at most one kind per record (the five rates add up to at most 1). Typo,
+    transposition and missing never touch the records of planted households; `id_15_digit`
+    only hits people born before 1985 in old systems (bank, real estate, vehicles,
+    cremation); `id_missing` only sources whose ID column is optional and that carry a phone
+    or an address column: bank deposits, vehicles, provident fund, cremation (not business,
+    real estate, social insurance). A record without an ID keeps its name and at least one
+    current contact field: its address is never dropped when its phone is missing or
+    outdated (cremation, which holds only an address, never loses it).
+
+    Names: `pinyin_name_bank` and `rare_char_placeholder` only bank names (the latter names
+    with a rare character). At most one identity change per record, from `former_name_used`,
+    `variant_chars`, `name_order_swapped` and `homophone_chars` (their rates add up to at
+    most 1):
+    - `former_name_used`: the person's 曾用名 instead of the name (one of them when hukou
+      lists several, joined by "、"), only real estate, vehicles, business and bank records
+      of people who have one;
+    - `variant_chars`: one character, surname or given name, replaced by a variant form
+      (阎/闫, 萧/肖, 于/於, 杰/傑; data/variants.yaml), names holding one;
+    - `name_order_swapped`: given name first in Chinese (三丰张), names other than dotted
+      ones and the bank's pinyin names;
+    - `homophone_chars`: one given-name character replaced by another with the same pinyin
+      (伟 → 玮; data/homophones.yaml), names whose pinyin key (the engine's) stays the same
+      and that hold no rare character.
+    `pinyin_name_swapped`: a pinyin bank name in Western order (SANFENG ZHANG), among pinyin
+    names other than dotted ones. `traditional_chars`: names that OpenCC changes and that no
+    other name noise touched. Only homophones may reach planted households' records, and
+    only where the ID carries no noise (the names still agree in pinyin, so the ID link stays
+    exact); former names, variants and swapped orders never do.
+
+    Contact data, in sources with a `phone` or `address` column (roster, applications, bank
+    deposits, securities, vehicles, provident fund; cremation has an address only):
+    `phone_missing` or `phone_outdated` (another number than the person's current one), at
+    most one of the two; `phone_format` on any phone written (+86, 0086, 86-, spaces,
+    dashes, brackets, full-width digits); `address_missing` or `address_variant` (without
+    the 重庆市 prefix or with 重庆 only, full-width digits, 號 for 号, spaces), at most one.
+
+    Dates and duplicate rows only CSV files (not the Excel, JSON Lines or Parquet ones).
+    Applicant households with a planted problem are protected like planted roster
     households.
     """
 
@@ -33,6 +67,28 @@ class NoiseRates:
     duplicate_rows: float = 0.005
     # Bank systems that cannot store a rare character write "?" instead (names with one).
     rare_char_placeholder: float = 0.5
+    # Identity changes of the name (at most one per record, see above).
+    former_name_used: float = 0.25
+    variant_chars: float = 0.1
+    name_order_swapped: float = 0.002
+    homophone_chars: float = 0.015
+    pinyin_name_swapped: float = 0.1
+    # Contact data.
+    phone_missing: float = 0.05
+    phone_outdated: float = 0.08
+    phone_format: float = 0.1
+    address_missing: float = 0.05
+    address_variant: float = 0.15
+
+
+# Kinds drawn from one uniform number per record: at most one of each group applies, so each
+# group's rates must add up to at most 1.
+EXCLUSIVE_NOISE = (
+    ("id_typo", "id_transposition", "id_15_digit", "id_missing", "id_fullwidth_or_lowercase"),
+    ("former_name_used", "variant_chars", "name_order_swapped", "homophone_chars"),
+    ("phone_missing", "phone_outdated"),
+    ("address_missing", "address_variant"),
+)
 
 
 @dataclass(frozen=True)
@@ -89,9 +145,38 @@ APPLICANT_CODES = (*APPLICANT_PROBLEMS, "applicant_eligible")
 MIN_HOUSEHOLDS_FOR_EVERY_CODE = 200
 
 
+# Every source the generator writes, in the order it writes them.
+SOURCES = (
+    "roster",
+    "hukou",
+    "cremation",
+    "bank_deposits",
+    "real_estate",
+    "vehicles",
+    "business",
+    "social_insurance",
+    "custody",
+    "applications",
+    "securities",
+    "provident_fund",
+    "state_payroll",
+    "disability",
+)
+
+
 @dataclass(frozen=True)
 class SynthConfig:
-    """What to generate. `month` is the month checked; extracts are as of the day before it."""
+    """What to generate. `month` is the month checked; extracts are as of the day before it.
+
+    `sources`: the extracts to write (None: all of SOURCES; the roster is always written).
+    The world (people, households, holdings, planted problems) is the same whatever the
+    selection; with a selection, truth/ holds the links and clean records of those sources
+    only, truth/planted.parquet still lists every planted household, and truth/flags.parquet
+    is not written (the expected flags need every source), see `generate`.
+    `bank_accounts_per_adult`: mean number of deposit accounts per adult of the wider
+    population (1 + a Poisson draw, capped); roster members and children keep their own
+    small counts. Raise it to get a large bank extract for a benchmark.
+    """
 
     households: int = 2000
     seed: int = 20250701
@@ -104,9 +189,25 @@ class SynthConfig:
     applications: float = 0.05
     noise: NoiseRates = field(default_factory=NoiseRates)
     plant: PlantRates = field(default_factory=PlantRates)
+    sources: tuple[str, ...] | None = None
+    bank_accounts_per_adult: float = 2.0
 
     def __post_init__(self) -> None:
         problems = []
+        if self.sources is not None:
+            chosen = {str(s) for s in self.sources}
+            unknown = sorted(chosen - set(SOURCES))
+            if unknown:
+                problems.append(
+                    f"sources: unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}"
+                )
+            # the roster is always written; keep the generator's order, no duplicates
+            chosen.add("roster")
+            object.__setattr__(self, "sources", tuple(s for s in SOURCES if s in chosen))
+        if not 1.0 <= self.bank_accounts_per_adult <= 50.0:
+            problems.append(
+                f"bank_accounts_per_adult must be in [1, 50], got {self.bank_accounts_per_adult}"
+            )
         if not isinstance(self.households, int) or self.households < 1:
             problems.append(f"households must be a positive integer, got {self.households!r}")
         if self.population_per_roster_person < 0:
@@ -126,6 +227,12 @@ class SynthConfig:
                     problems.append(
                         f"{type(group).__name__}.{f.name} must be in [0, 1], got {value}"
                     )
+        for kinds in EXCLUSIVE_NOISE:
+            total = sum(getattr(self.noise, k) for k in kinds)
+            if total > 1 + 1e-9:
+                problems.append(
+                    f"NoiseRates: {' + '.join(kinds)} must add up to at most 1, got {total:g}"
+                )
         if problems:
             raise ConfigError(problems)
 
@@ -161,6 +268,15 @@ class SynthConfig:
         if share > 0 and self.households >= MIN_HOUSEHOLDS_FOR_EVERY_CODE:
             n = max(n, 1)
         return int(n)
+
+    @property
+    def generated_sources(self) -> tuple[str, ...]:
+        """The sources written: `sources`, or every source."""
+        return SOURCES if self.sources is None else self.sources
+
+    @property
+    def all_sources(self) -> bool:
+        return set(self.generated_sources) == set(SOURCES)
 
     def to_dict(self) -> dict:
         return asdict(self)

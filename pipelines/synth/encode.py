@@ -1,8 +1,10 @@
 """From a canonical registry frame to what the agency's file holds, and back to the truth.
 
-`encode` writes codes as the schema's Chinese labels, applies the configured noise to the
-records allowed to get it, renders CSV text (dates, amounts) and marks duplicate rows. It
-also returns the noise-free, typed frame for truth/clean and a per-record noise record.
+`encode` fills the person's phone and address where the schema has such columns, writes
+codes as the schema's Chinese labels, applies the configured noise to the records allowed to
+get it (IDs, then names, then contact data; see NoiseRates), renders CSV text (dates,
+amounts) and marks duplicate rows. It also returns the noise-free, typed frame for
+truth/clean and a per-record noise record.
 """
 
 from __future__ import annotations
@@ -14,12 +16,18 @@ import pandas as pd
 
 from pipelines.errors import ConfigError
 from pipelines.synth import noise as nz
-from pipelines.synth.config import NoiseRates
+from pipelines.synth.config import EXCLUSIVE_NOISE, NoiseRates
+from pipelines.synth.contacts import other_phones
 from pipelines.synth.names import load_names
 
 NOISE_KINDS = tuple(f.name for f in fields(NoiseRates))
+NAME_KINDS = EXCLUSIVE_NOISE[1]
 OLD_SYSTEMS = frozenset({"bank_deposits", "real_estate", "vehicles", "cremation"})
 AUTHORITATIVE = frozenset({"hukou"})  # public security's own extract: no noise
+# Registries whose records may carry a person's former name (registered before the change).
+FORMER_NAME_SOURCES = frozenset({"real_estate", "vehicles", "business", "bank_deposits"})
+# Contact columns filled from the person where a schema declares them.
+CONTACT_COLUMNS = ("phone", "address")
 ID_15_BORN_BEFORE = 1985
 SYNONYM_SHARE = 0.1
 # Codes whose alternative labels are common in practice (SUVs register as 小型普通客车).
@@ -126,31 +134,144 @@ def _record_key(frame: pd.DataFrame, schema) -> np.ndarray:
     return key
 
 
-def _names(source, schema, frame, written, rates, rng, marks) -> None:
+def _interval_pick(rng: np.random.Generator, rates, kinds: tuple[str, ...], n: int) -> np.ndarray:
+    """Index of the kind each record drew (len(kinds) for none): one uniform per record in
+    consecutive intervals of the rates, so each kind hits its rate among the records allowed
+    to get it and at most one applies."""
+    cum = np.cumsum([getattr(rates, k) for k in kinds])
+    return np.searchsorted(cum, rng.random(n), side="right")
+
+
+def _names(source, schema, frame, written, rates, rng, marks, persons, protected, id_noisy):
+    """Name noise in three steps: at most one identity change (former name, variant,
+    Chinese order swapped, homophone), then the bank's pinyin (some in Western order) and
+    lost rare characters, then traditional characters on names nothing else touched.
+    `protected` (per record) marks planted households' people, `id_noisy` records whose ID
+    carries noise; see NoiseRates for who may get what."""
     col = schema.person_name
     names = frame[col].to_numpy().astype(object)
     n = len(names)
     out = names.copy()
     t = load_names()
     pinyin = np.zeros(n, dtype=bool)
+    styles = np.zeros(n, dtype=np.int64)
     if source == "bank_deposits":
         pinyin = rng.random(n) < rates.pinyin_name_bank
         styles = rng.integers(0, 3, n)
+
+    # 1. identity changes: the name another record of the same person may not agree with
+    pick = _interval_pick(rng, rates, NAME_KINDS, n)
+    choice = rng.integers(0, 2**31, n)
+    free = ~protected
+    pid = frame["pid"].to_numpy()
+    former = persons["former_name"].to_numpy()[pid]
+    allow = {
+        "former_name_used": free & (source in FORMER_NAME_SOURCES),
+        "variant_chars": free,
+        "name_order_swapped": free & ~pinyin,
+        # homophones agree in pinyin: planted households' records too, if their ID is clean
+        "homophone_chars": free | ~id_noisy,
+    }
+    options = {
+        "former_name_used": lambda i: nz.former_options(former[i]),
+        "variant_chars": lambda i: nz.variant_options(names[i]),
+        "name_order_swapped": lambda i: _one(nz.swapped_name(names[i])),
+        "homophone_chars": lambda i: _one(nz.homophone(names[i], int(choice[i]))),
+    }
+    for k, kind in enumerate(NAME_KINDS):
+        changed = np.zeros(n, dtype=bool)
+        for i in np.flatnonzero((pick == k) & allow[kind]):
+            opts = options[kind](i)
+            if opts:
+                out[i] = opts[int(choice[i]) % len(opts)]
+                changed[i] = out[i] != names[i]
+        marks[kind] = changed
+    identity = out != names
+
+    # 2. the bank's pinyin names (a share in Western order) and rare characters lost
+    if source == "bank_deposits":
+        dotted = _any_char(out, frozenset("·"))
+        swap = pinyin & free & ~dotted & (rng.random(n) < rates.pinyin_name_swapped)
         for i in np.flatnonzero(pinyin):
-            out[i] = nz.to_pinyin(names[i], int(styles[i]))
-        rare = np.array([any(c in t.rare for c in nm) for nm in names]) & ~pinyin
+            out[i] = nz.to_pinyin(out[i], int(styles[i]), bool(swap[i]))
+        rare = _any_char(out, frozenset(t.rare)) & ~pinyin
         lost = rare & (rng.random(n) < rates.rare_char_placeholder)
-        out[lost] = [nz.replace_chars(nm, t.rare, "?") for nm in names[lost]]
+        out[lost] = [nz.replace_chars(nm, t.rare, "?") for nm in out[lost]]
         marks["pinyin_name_bank"] = pinyin
+        marks["pinyin_name_swapped"] = swap
         marks["rare_char_placeholder"] = lost
+
+    # 3. traditional characters, on names nothing else changed
     uniq = pd.unique(names)
     trad = dict(zip(uniq, nz.traditional(list(uniq)), strict=True))
     converted = pd.Series(names).map(trad).to_numpy()
-    convertible = (converted != names) & ~pinyin & (out == names)
+    convertible = (converted != names) & ~pinyin & (out == names) & ~identity
     hit = convertible & (rng.random(n) < rates.traditional_chars)
     out[hit] = converted[hit]
     marks["traditional_chars"] = hit
     written[col] = out
+
+
+def _any_char(values: np.ndarray, chars: frozenset[str]) -> np.ndarray:
+    """Per value: does it hold any of `chars`? Computed once per distinct value."""
+    codes, uniq = pd.factorize(pd.Series(values, dtype=object))
+    hit = np.array([any(c in chars for c in str(u)) for u in uniq], dtype=bool)
+    return hit[codes] if len(uniq) else np.zeros(len(values), dtype=bool)
+
+
+def _one(value):
+    return () if value is None else (value,)
+
+
+def _fill_contacts(frame: pd.DataFrame, schema, persons: pd.DataFrame) -> pd.DataFrame:
+    """The person's phone and address in the schema's `phone` / `address` columns, where the
+    schema has them and the registry frame does not set them itself (hukou's address)."""
+    pid = frame["pid"].to_numpy()
+    add = {
+        name: persons[name].to_numpy()[pid]
+        for name in CONTACT_COLUMNS
+        if name in schema.names and name not in frame
+    }
+    return frame.assign(**add) if add else frame
+
+
+def _contacts(schema, frame, written, rates, rng, marks, id_missing) -> None:
+    """Phones missing, outdated or written in another format; addresses missing or written
+    another way. A record whose ID is missing keeps its address when its phone is missing or
+    outdated (and always when it has no phone column), so it stays linkable by a person."""
+    n = len(frame)
+    has_phone = "phone" in schema.names
+    has_address = "address" in schema.names
+    phone_gone = np.ones(n, dtype=bool)
+    if has_phone:
+        phone = frame["phone"].to_numpy().astype(object)
+        present = pd.notna(phone)
+        pick = _interval_pick(rng, rates, ("phone_missing", "phone_outdated"), n)
+        missing = (pick == 0) & present
+        outdated = (pick == 1) & present
+        fmt = (rng.random(n) < rates.phone_format) & present & ~missing
+        style = rng.integers(0, nz.PHONE_STYLES, n)
+        out = phone.copy()
+        out[outdated] = other_phones(rng, phone[outdated])
+        out[missing] = None
+        for i in np.flatnonzero(fmt):
+            out[i] = nz.format_phone(out[i], int(style[i]))
+        phone_gone = missing | outdated
+        marks.update(phone_missing=missing, phone_outdated=outdated, phone_format=fmt)
+        written["phone"] = out
+    if has_address:
+        address = frame["address"].to_numpy().astype(object)
+        present = pd.notna(address)
+        pick = _interval_pick(rng, rates, ("address_missing", "address_variant"), n)
+        choice = rng.integers(0, 2**31, n)
+        missing = (pick == 0) & present & ~(id_missing & phone_gone)
+        variant = (pick == 1) & present
+        out = address.copy()
+        out[missing] = None
+        for i in np.flatnonzero(variant):
+            out[i] = nz.address_variant(address[i], int(choice[i]))
+        marks.update(address_missing=missing, address_variant=variant)
+        written["address"] = out
 
 
 def encode(
@@ -164,6 +285,7 @@ def encode(
 ) -> Encoded:
     """See the module docstring; `protected` (per pid) marks planted households' people."""
     n = len(frame)
+    frame = _fill_contacts(frame, schema, persons)
     csv = schema.format == "csv"
     gbk = (schema.encoding or "").lower() in ("gbk", "gb2312", "gb18030")
     written = pd.DataFrame({c.name: frame[c.name].to_numpy() for c in schema.columns})
@@ -177,16 +299,21 @@ def encode(
         ids = frame[id_col].to_numpy().astype(object)
         free = ~protected[pid]
         born = pd.DatetimeIndex(persons["birth"].to_numpy()[pid]).year.to_numpy()
+        contact = any(c in schema.names for c in CONTACT_COLUMNS)
         allow = {
             "id_typo": free,
             "id_transposition": free,
             "id_15_digit": np.full(n, source in OLD_SYSTEMS) & (born < ID_15_BORN_BEFORE),
-            "id_missing": free & (not schema.column(id_col).required),
+            "id_missing": free & (not schema.column(id_col).required) & contact,
             "id_fullwidth_or_lowercase": np.ones(n, dtype=bool),
         }
         written[id_col], id_marks = nz.id_noise(rng, ids, rates, allow)
         marks.update(id_marks)
-        _names(source, schema, frame, written, rates, rng, marks)
+        id_noisy = np.zeros(n, dtype=bool)
+        for m in id_marks.values():
+            id_noisy |= m
+        _names(source, schema, frame, written, rates, rng, marks, persons, protected[pid], id_noisy)
+        _contacts(schema, frame, written, rates, rng, marks, id_marks["id_missing"])
     if gbk:
         placeholder = "□" if source in AUTHORITATIVE else "?"
         lost = np.zeros(n, dtype=bool)
@@ -245,22 +372,36 @@ def _render_csv(written: pd.DataFrame, schema, rates, rng, marks, noisy: bool) -
     for col in schema.columns:
         v = written[col.name]
         if col.type == "decimal":
-            written[col.name] = ["" if pd.isna(x) else f"{x:.2f}" for x in v]
+            values = v.to_numpy(dtype=float)
+            text = np.char.mod("%.2f", values).astype(object)
+            text[np.isnan(values)] = ""
+            written[col.name] = text
         elif col.type == "int":
-            written[col.name] = [str(int(x)) for x in v]
+            written[col.name] = v.to_numpy(dtype=np.int64).astype(str).astype(object)
         elif col.type != "date":
-            written[col.name] = [
-                "" if x is None or (isinstance(x, float) and np.isnan(x)) else str(x) for x in v
-            ]
+            written[col.name] = _as_text(v.to_numpy(dtype=object))
+
+
+def _as_text(values: np.ndarray) -> np.ndarray:
+    """Text cells: "" for None and NaN, str() of anything else; strings are kept as they are
+    (the same objects, so that a large extract is not copied)."""
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        out = values.copy()
+        out[pd.isna(values)] = ""
+        return out
+    return np.array(
+        ["" if x is None or (isinstance(x, float) and np.isnan(x)) else str(x) for x in values],
+        dtype=object,
+    )
 
 
 def _noise_text(marks: dict[str, np.ndarray], n: int) -> np.ndarray:
-    out = np.full(n, "", dtype=object)
-    touched = np.zeros(n, dtype=bool)
-    for kind in NOISE_KINDS:
+    """The kinds applied to each record, comma-joined in NoiseRates' field order: one bit per
+    kind, one text per distinct combination (records share the string objects)."""
+    bits = np.zeros(n, dtype=np.int64)
+    for k, kind in enumerate(NOISE_KINDS):
         if kind in marks:
-            touched |= marks[kind]
-    for i in np.flatnonzero(touched):
-        kinds = [k for k in NOISE_KINDS if k in marks and marks[k][i]]
-        out[i] = ",".join(kinds)
-    return out
+            bits |= marks[kind].astype(np.int64) << k
+    combos, inverse = np.unique(bits, return_inverse=True)
+    texts = [",".join(kind for k, kind in enumerate(NOISE_KINDS) if c >> k & 1) for c in combos]
+    return np.array(texts, dtype=object)[inverse.reshape(-1)] if n else np.array([], dtype=object)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +16,10 @@ from pipelines.schemas import load_schemas
 from pipelines.synth import registries
 from pipelines.synth.config import (
     APPLICANT_CODES,
+    EXCLUSIVE_NOISE,
     LOOKALIKES,
     PROBLEMS,
+    SOURCES,  # noqa: F401 - re-exported: generator.SOURCES was its home
     SynthConfig,
     random_streams,
 )
@@ -34,22 +36,6 @@ from pipelines.synth.writers import (
     write_xlsx,
 )
 
-SOURCES = (
-    "roster",
-    "hukou",
-    "cremation",
-    "bank_deposits",
-    "real_estate",
-    "vehicles",
-    "business",
-    "social_insurance",
-    "custody",
-    "applications",
-    "securities",
-    "provident_fund",
-    "state_payroll",
-    "disability",
-)
 # UTF-8 CSV files that start with a byte-order mark (the schema declares utf-8).
 BOM = frozenset({"applications"})
 # Extracts dated the last day of the month checked instead of the day before it: the
@@ -90,7 +76,7 @@ class GenerationSummary:
             f"({self.applicant_persons} people) in {self.month}",
             "  records per source (lines written, duplicates included):",
         ]
-        for source in SOURCES:
+        for source in self.records:
             lines.append(
                 f"    {source:<17} {self.records[source]:>10,} ({self.lines[source]:,})"
                 f"  {self.files[source]}"
@@ -113,7 +99,7 @@ class GenerationSummary:
             ("file", "left"),
         ):
             files.add_column(name, justify=justify)
-        for source in SOURCES:
+        for source in self.records:
             files.add_row(
                 source,
                 f"{self.records[source]:,}",
@@ -158,10 +144,19 @@ def generate(
 
     Deterministic: the same config writes byte-identical files. `progress(step, done, total)`
     is called as the steps advance.
+
+    With `config.sources` set, only those extracts are built and written (the roster always):
+    truth/links.parquet and truth/clean/ cover those sources, truth/planted.parquet still lists
+    every planted household (the world is the same; their evidence may be in a source not
+    written), and truth/flags.parquet is not written, since the flags a perfect engine raises
+    need every source (meta.json says so: `truth.flags` is null, `sources` lists what was
+    written). Each source has its own random streams, so a source written alone is
+    byte-identical to the same source written with all the others.
     """
     started = time.perf_counter()
     data_dir = Path(data_dir)
-    total = 4 + len(SOURCES)
+    sources = config.generated_sources
+    total = 4 + len(sources)
     done = 0
 
     def step(name: str) -> None:
@@ -178,7 +173,6 @@ def generate(
     step("planting problems and look-alikes")
     plant(world, rngs("plant"))
     step("registry extracts")
-    frames = registries.build_registries(world, rngs)
 
     persons = world.persons
     # Planted households get no damaging ID noise: roster households with any code and
@@ -200,12 +194,12 @@ def generate(
     )
     links = []
     meta_files = {}
-    for source in SOURCES:
+    for source in sources:
         step(f"writing {source}")
         schema = schemas[source]
         enc = encode(
             source,
-            frames[source],
+            registries.build_registry(world, rngs, source),
             schema,
             persons,
             config.noise,
@@ -290,7 +284,7 @@ def generate(
         "planted": "truth/planted.parquet",
         "clean": "truth/clean/<source>.parquet",
         "meta": "truth/meta.json",
-        "flags": "truth/flags.parquet",
+        "flags": "truth/flags.parquet" if config.all_sources else None,
     }
     pol = world.policy
     write_json(
@@ -320,11 +314,22 @@ def generate(
                 "income_lookback_months": pol.lookback,
                 "income_months": world.months,
             },
-            "noise_rates_note": "rates apply to the records eligible for each kind; see NoiseRates",
+            "sources": list(sources),
+            "noise_rates": asdict(config.noise),
+            "noise_exclusive_groups": [list(g) for g in EXCLUSIVE_NOISE],
+            "noise_rates_note": (
+                "rates apply to the records eligible for each kind (see NoiseRates); the kinds "
+                "applied to each record are in truth/links.parquet, column noise, comma-joined"
+            ),
         },
     )
-    # the noise-free records evaluated with the same rules: what a perfect engine flags
-    summary.expected_flags = write_expected_flags(data_dir, rules_dir, ruleset, config.month)
+    if config.all_sources:
+        # the noise-free records evaluated with the same rules: what a perfect engine flags
+        summary.expected_flags = write_expected_flags(data_dir, rules_dir, ruleset, config.month)
+    else:
+        stale = truth / "flags.parquet"
+        if stale.exists():  # from an earlier run in the same directory: it would mislead
+            stale.unlink()
     if progress is not None:
         progress("done", total, total)
     summary.seconds = time.perf_counter() - started

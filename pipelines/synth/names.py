@@ -9,6 +9,8 @@ import numpy as np
 
 from pipelines.synth.regions import load_yaml
 
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛")
+
 
 @dataclass(frozen=True)
 class Cohort:
@@ -33,6 +35,8 @@ class NameTables:
     dotted_share: float
     dotted_areas: tuple[str, ...]
     former_share: float
+    former_extra: tuple[tuple[int, float], ...]  # (last birth year, extra share)
+    second_former_share: float
 
 
 def _weights(table: dict) -> tuple[tuple[str, ...], np.ndarray]:
@@ -80,6 +84,8 @@ def load_names() -> NameTables:
         dotted_share=float(doc["dotted_share"]),
         dotted_areas=tuple(doc["dotted_area_codes"]),
         former_share=float(doc["former_name_share"]),
+        former_extra=tuple((int(y), float(s)) for y, s in doc["former_name_extra_by_birth"]),
+        second_former_share=float(doc["second_former_name_share"]),
     )
 
 
@@ -152,3 +158,41 @@ def dotted_names(rng: np.random.Generator, male: np.ndarray) -> np.ndarray:
     same = np.array(t.dotted_father, dtype=object)[pick] == given
     father = np.array(t.dotted_father, dtype=object)[np.where(same, (pick + 1) % k, pick)]
     return given + "·" + father
+
+
+def surname_length(name: str) -> int:
+    """Characters of the surname: two for a compound surname (欧阳, 司马…), else one."""
+    return 2 if name[:2] in COMPOUND_SURNAMES else 1
+
+
+def more_former_names(rng: np.random.Generator, persons) -> None:
+    """Give more people a former name (曾用名) and some a second one ("甲、乙"), by cohort.
+
+    Drawn after the population with its own stream, so that everything else stays as it was.
+    A former name keeps the surname and is never the current name nor another former name.
+    """
+    t = load_names()
+    n = len(persons)
+    name = persons["name"].to_numpy().astype(object)
+    former = persons["former_name"].to_numpy().astype(object).copy()
+    year = persons["birth"].to_numpy().astype("datetime64[Y]").astype(np.int64) + 1970
+    male = persons["male"].to_numpy()
+    dotted = np.array(["·" in x for x in name], dtype=bool)
+    share = np.zeros(n)
+    lower = -np.inf
+    for last, s in t.former_extra:
+        share[(year > lower) & (year <= last)] = s
+        lower = last
+    able = ~dotted & (persons["age"].to_numpy() >= 3)
+    has = np.array([f is not None for f in former], dtype=bool)
+    new = able & ~has & (rng.random(n) < share)
+    second = able & has & (rng.random(n) < t.second_former_share)
+    idx = np.flatnonzero(new | second)
+    given = draw_given(rng, year[idx], male[idx])
+    for i, g in zip(idx.tolist(), given.tolist(), strict=True):
+        candidate = name[i][: surname_length(name[i])] + g
+        old = [] if former[i] is None else former[i].split("、")
+        if candidate == name[i] or candidate in old:
+            continue
+        former[i] = "、".join([*old, candidate])
+    persons["former_name"] = former

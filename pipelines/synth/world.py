@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pipelines.synth import applicants, assets, employment, events, income
+from pipelines.synth import applicants, assets, contacts, employment, events, income
 from pipelines.synth.config import SynthConfig
+from pipelines.synth.names import more_former_names
 from pipelines.synth.population import build_population
 
 # Roster households keep their deposits under this share of the limit and the wages of a
@@ -103,6 +104,9 @@ def build_world(cfg: SynthConfig, params, rngs) -> World:
     policy = Policy.read(params, cfg.month_start)
     pop = build_population(cfg, rngs)
     persons, hh_df = pop.persons, pop.households
+    # drawn with streams of their own, so that the rest of the world does not change
+    more_former_names(rngs("former_names"), persons)
+    contacts.assign(rngs("contacts"), persons, hh_df)
     as_of = np.datetime64(cfg.as_of.isoformat(), "D")
     events.life_events(rngs("events"), persons, as_of)
     custody = events.wider_custody(rngs("custody"), persons, as_of)
@@ -138,7 +142,7 @@ def build_world(cfg: SynthConfig, params, rngs) -> World:
         persons=persons,
         months=months,
         streams=streams,
-        accounts=assets.accounts(rng, persons, asset_cap),
+        accounts=assets.accounts(rng, persons, asset_cap, cfg.bank_accounts_per_adult),
         homes=assets.homes(rng, hh_df, persons, as_of),
         vehicles=assets.vehicles(rng, hh_df, persons, as_of),
         entities=entities,

@@ -44,21 +44,26 @@ def write_csv(
     encoding = schema.encoding or "utf-8"
     # Files from Windows-based GBK systems end lines with CR LF.
     newline = "\r\n" if encoding.lower().startswith("gb") else "\n"
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator=newline)
-    writer.writerow([c.aliases[0] for c in schema.columns])
-    columns = [written[c.name].tolist() for c in schema.columns]
-    dup = duplicate.tolist()
-    for i, row in enumerate(zip(*columns, strict=True)):
-        writer.writerow(row)
-        if dup[i]:
-            writer.writerow(row)
-    data = buf.getvalue().encode(encoding)
-    if bom:
-        data = b"\xef\xbb\xbf" + data
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
+    columns = [written[c.name].tolist() for c in schema.columns]
+    dup = duplicate.tolist()
+    # Streamed to the file (a large extract is never held as one text); the encoders are
+    # stateless, so the bytes are those of encoding the whole text at once.
+    try:
+        with tmp.open("wb") as raw:
+            if bom:
+                raw.write(b"\xef\xbb\xbf")
+            with io.TextIOWrapper(raw, encoding=encoding, newline="") as fh:
+                writer = csv.writer(fh, lineterminator=newline)
+                writer.writerow([c.aliases[0] for c in schema.columns])
+                for i, row in enumerate(zip(*columns, strict=True)):
+                    writer.writerow(row)
+                    if dup[i]:
+                        writer.writerow(row)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # no half file left behind
+        raise
     _replace(tmp, path)
 
 

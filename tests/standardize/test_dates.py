@@ -26,6 +26,19 @@ DATE_CASES = [
     {"description": "iso unpadded", "input": "1980-1-1", "expected": (D, None, "iso")},
     {"description": "slash", "input": "1980/1/1", "expected": (D, None, "slash")},
     {"description": "dot", "input": "1980.1.1", "expected": (D, None, "dot")},
+    {"description": "slash padded", "input": "1980/01/01", "expected": (D, None, "slash")},
+    {"description": "dot padded", "input": "1980.01.01", "expected": (D, None, "dot")},
+    {
+        "description": "day or month first is ambiguous",
+        "input": "01/02/1980",
+        "expected": (None, "unparseable", None),
+    },
+    {
+        "description": "two-digit year cn",
+        "input": "80年1月1日",
+        "expected": (None, "unparseable", None),
+    },
+    {"description": "month only", "input": "1980年1月", "expected": (None, "unparseable", None)},
     {"description": "chinese", "input": "1980年1月1日", "expected": (D, None, "cn")},
     {"description": "chinese padded", "input": "1980年01月01日", "expected": (D, None, "cn")},
     {

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from pipelines.standardize.ids import standardize_id
+from pipelines.synth import NoiseRates
 from tests.synth.conftest import read_jsonl, read_xlsx
 from tests.synth.facts import household_facts
 
@@ -38,11 +39,17 @@ def test_new_sources_carry_noise(default_size, source):
     assert "traditional_chars" in kinds
     fmt = default_size.schemas[source].format
     if fmt == "csv":
-        assert {"mixed_date_formats", "duplicate_rows"} <= kinds or source == "state_payroll"
+        assert "mixed_date_formats" in kinds or source == "state_payroll"  # no date column
+        if len(noise) * NoiseRates().duplicate_rows >= 5:
+            assert "duplicate_rows" in kinds
     else:  # dates and repeated rows are noise of CSV files only
         assert not kinds & {"mixed_date_formats", "duplicate_rows"}
-    # mostly clean: a fifth of CSV records have a date in another format
-    assert noise.eq("").mean() > (0.7 if fmt == "csv" else 0.9)
+    # mostly clean: a fifth of CSV records have a date in another format (contact data,
+    # phone and address, are messier and not counted here)
+    contact = {"phone_missing", "phone_outdated", "phone_format"}
+    contact |= {"address_missing", "address_variant"}
+    other = noise.map(lambda s: set(s.split(",")) - {""} - contact)
+    assert other.map(len).eq(0).mean() > (0.7 if fmt == "csv" else 0.9)
 
 
 def test_state_payroll_has_repeated_rows(default_size):
