@@ -59,6 +59,16 @@ def candidate_pairs(left: DataFrame, right: DataFrame, config: LinkConfig) -> Da
     return union.groupBy("l_key", "r_key").agg(F.min("block_rule").alias("block_rule"))
 
 
+def sample(df: DataFrame, key: str, n: int, seed: int) -> DataFrame:
+    """`n` rows chosen by a hash of their key and the seed: the same rows on every run."""
+    return (
+        df.withColumn("_h", F.xxhash64(F.col(key).cast("string"), F.lit(seed)))
+        .orderBy("_h", key)
+        .limit(n)
+        .drop("_h")
+    )
+
+
 def random_pairs(left: DataFrame, right: DataFrame, n_pairs: int, seed: int) -> DataFrame:
     """About `n_pairs` pairs drawn at random (deterministically, by hash of the keys and seed):
     almost all of them non-matches, which is what the u probabilities describe."""

@@ -26,9 +26,14 @@ from pipelines.link import fellegi_sunter as fs
 from pipelines.link.config import LinkConfig
 from pipelines.link.prepare import prepare_spark
 from pipelines.standardize import names
-from pipelines.standardize.ids import MAX_BIRTH_DATE, MIN_BIRTH_DATE, PROVINCE_CODES
+from pipelines.standardize.ids import (
+    MAX_BIRTH_DATE,
+    MIN_BIRTH_DATE,
+    PROVINCE_CODES,
+    standardize_id,
+)
 from pipelines.standardize.name_parts import former_names, pinyin_tokens
-from pipelines.standardize.spark import _id_check, id_struct
+from pipelines.standardize.spark import _id_check
 
 RESULT_COLUMNS = ("l_key", "r_key", "method", "band", "probability", "match_weight", "evidence")
 
@@ -71,9 +76,17 @@ class LinkResult:
     stats: dict = field(default_factory=dict)
 
 
+@F.pandas_udf(StringType())
+def _id18_udf(values: pd.Series) -> pd.Series:
+    out = [standardize_id(v).id18 if isinstance(v, str) else None for v in values]
+    return pd.Series(out, index=values.index, dtype=object)
+
+
 def fast_id18(col: Column) -> Column:
     """The standardized 18-digit ID (null when invalid): plain 18-character IDs checked natively,
-    anything else through the full standardizer."""
+    anything else (15 digits, full-width, spaces) through the Python standardizer in Arrow
+    batches — cheaper than compiling the standardizer's large Spark expression into every
+    query that needs an ID."""
     raw = col.cast("string")
     s = F.upper(raw)
     plain = raw.rlike(r"^[0-9]{17}[0-9Xx]$")
@@ -85,7 +98,7 @@ def fast_id18(col: Column) -> Column:
         )
         & F.substring(s, 1, 2).isin(sorted(PROVINCE_CODES))
     )
-    return F.when(plain, F.when(ok, s)).otherwise(id_struct(raw).getField("id18"))
+    return F.when(plain, F.when(ok, s)).otherwise(_id18_udf(raw))
 
 
 def _deterministic(left: DataFrame, right: DataFrame, config: LinkConfig) -> DataFrame:
@@ -200,6 +213,43 @@ def residual(right: DataFrame, det: DataFrame, config: LinkConfig) -> DataFrame:
     )
 
 
+def _id_keys(id_col: Column) -> list[Column]:
+    """Three overlapping pieces of an ID: one typo or swap leaves at least one intact."""
+    return [
+        F.substring(id_col, 1, 14),
+        F.concat(F.substring(id_col, 1, 6), F.substring(id_col, 15, 4)),
+        F.substring(id_col, 7, 12),
+    ]
+
+
+def near_broken_ids(rest: DataFrame, left_p: DataFrame, config: LinkConfig) -> DataFrame:
+    """The right records worth preparing: every one without a valid ID, and those with a
+    valid ID only when it is near a broken left ID (shares one of three overlapping pieces).
+
+    A valid right ID can only belong to a left person whose own ID is broken (two valid,
+    different IDs are two people), and a broken ID is nearly always one typo or swap away
+    from the true one. When some left record has no ID at all, nothing is filtered."""
+    d = config.deterministic
+    if d is None or not config.skip_conflicting_valid_ids:
+        return rest
+    id_col, sub = config.fields[d.id].right, f"{d.id}__"
+    if id_col is None:
+        return rest
+    if left_p.where(F.col(sub + "id_clean").isNull()).limit(1).count():
+        return rest
+    broken = left_p.where(F.col(sub + "id18").isNull()).select(F.col(sub + "id_clean").alias("c"))
+    keys = broken.select(F.explode(F.array(*_id_keys(F.col("c")))).alias("_k")).distinct()
+    tagged = rest.withColumn("_id18", fast_id18(F.col(id_col)))
+    valid = tagged.where(F.col("_id18").isNotNull())
+    near = (
+        valid.select("*", F.explode(F.array(*_id_keys(F.col("_id18")))).alias("_k"))
+        .join(F.broadcast(keys), "_k", "left_semi")
+        .drop("_k")
+        .dropDuplicates([config.right_key])
+    )
+    return tagged.where(F.col("_id18").isNull()).unionByName(near).drop("_id18")
+
+
 def deterministic_links(det: DataFrame, model: fs.Model | None, config: LinkConfig) -> DataFrame:
     """Links of the deterministic pass: `id_exact`, or `clerical` when the names conflict."""
     level = F.coalesce(
@@ -255,6 +305,8 @@ def probabilistic_pass(
     pair_filter: Column | None = None,
     model: fs.Model | None = None,
     known: DataFrame | None = None,
+    n_right: int | None = None,
+    u_right: DataFrame | None = None,
 ) -> tuple[DataFrame, fs.Model, dict]:
     """Block, compare, fit, score and band the prepared tables; returns (links, model, stats).
 
@@ -262,23 +314,30 @@ def probabilistic_pass(
     itself when a table is linked to itself. A given `model` is used as it is (no fit): the
     roster linked to itself has too few true pairs to estimate m from. `known` holds the pairs
     of the deterministic pass (`name_agreement` per pair): matches that teach the model what
-    an exact ID is worth."""
+    an exact ID is worth. `u_right` (prepared right records drawn at random from every
+    record, not only the filtered ones) is where the random pairs for u come from."""
     stats: dict = {}
     candidates = blocking.candidate_pairs(left_p, right_p, config)
-    rnd = blocking.random_pairs(left_p, right_p, config.model.random_pairs, config.model.seed)
+    rnd = blocking.random_pairs(
+        left_p, u_right if u_right is not None else right_p, config.model.random_pairs,
+        config.model.seed,
+    )
     if pair_filter is not None:
         candidates, rnd = candidates.where(pair_filter), rnd.where(pair_filter)
     compared = compare.compare_pairs(candidates, left_p, right_p, config).localCheckpoint()
+    u_side = u_right if u_right is not None else right_p
     stats["candidate_pairs"] = compared.count()
     if model is None:
-        rnd_compared = compare.compare_pairs(rnd, left_p, right_p, config).localCheckpoint()
+        rnd_compared = compare.compare_pairs(rnd, left_p, u_side, config).localCheckpoint()
         stats["random_pairs"] = rnd_compared.count()
-        n_pairs = left_p.count() * right_p.count()
+        n_pairs = left_p.count() * (n_right if n_right is not None else right_p.count())
         stats["possible_pairs"] = n_pairs
         model = probabilistic.fit(
             config, compared, rnd_compared, _known(known, config), n_pairs=n_pairs
         )
-    tf = probabilistic.term_frequencies(right_p, config)
+    # how common a name is, among everyone both tables hold (the right side alone may be a
+    # filtered few)
+    tf = probabilistic.term_frequencies(left_p.unionByName(right_p), config)
     scored = probabilistic.best_per_right(probabilistic.score(compared, model, tf), config)
     scored = scored.withColumn("band", probabilistic.band(F.col("probability"), config))
     id_field = config.deterministic.id if config.deterministic else next(
@@ -307,6 +366,12 @@ def probabilistic_pass(
     return links, model, stats
 
 
+def _u_sample_size(config: LinkConfig, left_p: DataFrame) -> int:
+    """Right records the random pairs need (blocking.random_pairs takes ≤ 1,000 left ones)."""
+    n_left = min(1000, max(1, int(config.model.random_pairs**0.5)), max(1, left_p.count()))
+    return max(1, config.model.random_pairs // n_left)
+
+
 def link_tables(
     left: DataFrame, right: DataFrame, config: LinkConfig, left_prepared: DataFrame | None = None
 ) -> LinkResult:
@@ -327,11 +392,22 @@ def link_tables(
     left_p = left_prepared
     if left_p is None:
         left_p = prepare_spark(left, config, "left").localCheckpoint()
-    right_p = prepare_spark(rest, config, "right").localCheckpoint()
+    # λ is the chance that a pair drawn from every pair left after pass 1 matches: counted
+    # before the valid-ID filter, which, like blocking, only skips pairs that cannot match.
+    n_rest = rest.count()
+    right_p = prepare_spark(near_broken_ids(rest, left_p, config), config, "right")
+    right_p = right_p.localCheckpoint()
+    u_right = prepare_spark(
+        blocking.sample(rest, config.right_key, _u_sample_size(config, left_p), config.model.seed),
+        config,
+        "right",
+    ).localCheckpoint()
     stats["prepared_right"] = right_p.count()
     seconds["prepare"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    links, model, more = probabilistic_pass(left_p, right_p, config, known=det)
+    links, model, more = probabilistic_pass(
+        left_p, right_p, config, known=det, n_right=n_rest, u_right=u_right
+    )
     stats.update(more)
     seconds["probabilistic"] = time.perf_counter() - clock
     if det is not None:
