@@ -8,7 +8,7 @@ DEMO_DATA ?= data/demo
 DEMO_MONTH ?= 2025-07
 DEMO_HOUSEHOLDS ?= 2000
 
-.PHONY: demo test test-fast lint bench install check-java clean
+.PHONY: demo test test-fast lint bench bench-link install check-java clean
 
 check-java:
 	@command -v java >/dev/null 2>&1 || { echo "Java is missing: Spark needs a Java 17 runtime (Debian: apt-get install openjdk-17-jre-headless)"; exit 1; }
@@ -37,8 +37,16 @@ test: check-java install lint
 test-fast: check-java install
 	$(VENV)/bin/pytest -m "not slow"
 
+# Benchmarks: the engine (intake, monthly run), then the linker against Splink. Long: ~30 min.
 bench: check-java install
 	$(PY) -m pipelines.bench
+	$(MAKE) bench-link
+
+# The linker against Splink: FEBRL4 (3 runs each), then a generated roster of ~232,000 people
+# × ~2,100,000 bank rows with the plain ID join (the floor).
+bench-link: check-java install
+	$(PY) -m pipelines.linkbench febrl --workdir data/linkbench/febrl4 --repeats 3 --out data/linkbench/febrl.json
+	$(PY) -m pipelines.linkbench chongqing --households 88000 --bank-accounts-per-adult 6.0 --data data/linkbench/chongqing --workdir data/linkbench/chongqing-work --out data/linkbench/chongqing.json
 
 clean:
 	rm -rf data/demo .pytest_cache

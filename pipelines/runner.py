@@ -27,6 +27,7 @@ from pipelines.ingest import choose_as_of
 from pipelines.intake import SourceOutcome, intake_source
 from pipelines.link.config import resolve_config
 from pipelines.link.duplicates import roster_duplicates
+from pipelines.link.person_keys import assign_person_ids
 from pipelines.link.prepare import prepare_spark
 from pipelines.link.registries import link_registries, roster_people
 from pipelines.policy import load_ruleset
@@ -123,6 +124,10 @@ def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, lo
     )
     n_links = write_spark(links, run_dir / "links", ["source", "source_record_key", "person_key"])
     write_json(link_model.to_dict(), run_dir / "link_model.json")
+    person_ids = assign_person_ids(
+        people.select("person_key", "id_number", "name").toPandas(), data, month
+    )
+    write_arrow(pa.Table.from_pandas(person_ids, preserve_index=False), run_dir / "person_ids.parquet")
     duplicates = roster_duplicates(people, link_config, link_model, people_p)
     n_duplicates = write_spark(duplicates, run_dir / "duplicates", ["person_key_a", "person_key_b"])
     links = spark.read.parquet(str(run_dir / "links"))
@@ -184,13 +189,14 @@ def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, lo
                 "model": "link_model.json",
             },
             "duplicates": {"rows": n_duplicates},
+            "person_ids": dict(sorted(Counter(person_ids["how"]).items())),
             "households": {"rows": n_households},
             "flags": {
                 "rows": flags.num_rows,
                 "by_code": dict(sorted(Counter(flags.column("flag_code").to_pylist()).items())),
             },
         },
-        "outputs": ["links", "link_model.json", "duplicates", "contributions", "households", "decisions", "flags/flags.parquet"],
+        "outputs": ["links", "link_model.json", "person_ids.parquet", "duplicates", "contributions", "households", "decisions", "flags/flags.parquet"],
         "data_docs": docs.relative_to(run_dir.resolve()).as_posix(),
     }
     write_json(manifest, run_dir / "manifest.json")

@@ -59,14 +59,17 @@ def candidate_pairs(left: DataFrame, right: DataFrame, config: LinkConfig) -> Da
     return union.groupBy("l_key", "r_key").agg(F.min("block_rule").alias("block_rule"))
 
 
-def sample(df: DataFrame, key: str, n: int, seed: int) -> DataFrame:
-    """`n` rows chosen by a hash of their key and the seed: the same rows on every run."""
-    return (
-        df.withColumn("_h", F.xxhash64(F.col(key).cast("string"), F.lit(seed)))
-        .orderBy("_h", key)
-        .limit(n)
-        .drop("_h")
-    )
+def sample(df: DataFrame, key: str, n: int, seed: int, total: int | None = None) -> DataFrame:
+    """`n` rows chosen by a hash of their key and the seed: the same rows on every run.
+
+    With the row count `total`, rows are first kept by a hash threshold (about 4n of them)
+    so that only those are sorted."""
+    hashed = df.withColumn("_h", F.xxhash64(F.col(key).cast("string"), F.lit(seed)))
+    if total and total > 8 * n:
+        share = min(1.0, 4.0 * n / total)
+        # xxhash64 is uniform over the signed 64-bit range
+        hashed = hashed.where(F.col("_h") < F.lit(int(-(2**63) + share * 2**64)))
+    return hashed.orderBy("_h", key).limit(n).drop("_h")
 
 
 def random_pairs(left: DataFrame, right: DataFrame, n_pairs: int, seed: int) -> DataFrame:

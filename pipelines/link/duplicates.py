@@ -13,7 +13,8 @@ from pyspark.sql import functions as F
 
 from pipelines.link import fellegi_sunter as fs
 from pipelines.link.config import LinkConfig
-from pipelines.link.linker import deterministic_links, deterministic_pass, probabilistic_pass
+from pipelines.link.deterministic import deterministic_links, deterministic_pass
+from pipelines.link.linker import probabilistic_pass
 from pipelines.link.prepare import prepare_spark
 
 DUPLICATE_COLUMNS = (
