@@ -7,6 +7,7 @@ import math
 import numbers
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -84,30 +85,38 @@ def _safe_str(raw: object) -> str | None:
         return None
 
 
-def _coerce(raw: object) -> tuple[str | None, str | None]:
-    """Turn any input into text to clean, or a reason that settles it without parsing."""
+def coerce_text(
+    raw: object, bad: str, whole_number_ok: Callable[[str], bool] = lambda _text: True
+) -> tuple[str | None, str | None]:
+    """Any input as text to clean, or the reason that settles it without parsing: `missing`,
+    or `bad` for booleans, negative numbers and fractions. A spreadsheet number counts only
+    when whole (and when `whole_number_ok` accepts its digits); bytes are decoded as UTF-8."""
     if is_missing_value(raw):
         return None, "missing"
     if isinstance(raw, str):
         return raw, None
     if isinstance(raw, bool):
-        return None, "bad_chars"
+        return None, bad
     if isinstance(raw, numbers.Integral):
         value = int(raw)
-        return (str(value), None) if value >= 0 else (None, "bad_chars")
+        return (str(value), None) if value >= 0 else (None, bad)
     if isinstance(raw, numbers.Real | Decimal):
-        # Spreadsheets turn IDs into floats; accept only those that still spell a full ID.
         try:
             if not math.isfinite(raw) or raw < 0 or raw != int(raw):
-                return None, "bad_chars"
+                return None, bad
             text = str(int(raw))
         except Exception:
-            return None, "bad_chars"
-        return (text, None) if len(text) in (15, 18) else (None, "bad_chars")
+            return None, bad
+        return (text, None) if whole_number_ok(text) else (None, bad)
     if isinstance(raw, bytes | bytearray):
         return bytes(raw).decode("utf-8", errors="replace"), None
     text = _safe_str(raw)
-    return (text, None) if text is not None else (None, "bad_chars")
+    return (text, None) if text is not None else (None, bad)
+
+
+def _coerce(raw: object) -> tuple[str | None, str | None]:
+    # Spreadsheets turn IDs into floats; accept only those that still spell a full ID.
+    return coerce_text(raw, "bad_chars", lambda text: len(text) in (15, 18))
 
 
 def clean_id_text(text: str) -> str:

@@ -18,15 +18,18 @@ Reason codes: missing, not_a_number, multiple_numbers, too_short, too_long, bad_
 
 from __future__ import annotations
 
-import math
-import numbers
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from pipelines.standardize.ids import ASCII_UPPER, DASHES, NULL_TOKENS, WHITESPACE, is_missing_value
+from pipelines.standardize.ids import (
+    ASCII_UPPER,
+    DASHES,
+    NULL_TOKENS,
+    WHITESPACE,
+    coerce_text,
+)
 
 KINDS = ("mobile", "landline")
 REASONS = ("missing", "not_a_number", "multiple_numbers", "too_short", "too_long", "bad_prefix")
@@ -59,22 +62,7 @@ def _invalid(raw: Any, reason: str) -> PhoneResult:
 
 
 def _coerce(raw: Any) -> tuple[str | None, str | None]:
-    if is_missing_value(raw):
-        return None, "missing"
-    if isinstance(raw, str):
-        return raw, None
-    if isinstance(raw, bool):
-        return None, "not_a_number"
-    if isinstance(raw, numbers.Integral):
-        return (str(int(raw)), None) if int(raw) >= 0 else (None, "not_a_number")
-    if isinstance(raw, numbers.Real | Decimal):
-        # A spreadsheet number: only a whole, positive one can be a phone number.
-        if not math.isfinite(raw) or raw < 0 or raw != int(raw):
-            return None, "not_a_number"
-        return str(int(raw)), None
-    if isinstance(raw, bytes | bytearray):
-        return bytes(raw).decode("utf-8", errors="replace"), None
-    return str(raw), None
+    return coerce_text(raw, "not_a_number")
 
 
 def _drop_extension(text: str) -> str:

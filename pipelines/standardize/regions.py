@@ -22,12 +22,9 @@ from __future__ import annotations
 
 import datetime
 import functools
-import math
-import numbers
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
 from importlib import resources
 from typing import Any
 
@@ -40,7 +37,7 @@ from pipelines.standardize.ids import (
     NULL_TOKENS,
     PROVINCE_CODES,
     WHITESPACE,
-    is_missing_value,
+    coerce_text,
 )
 from pipelines.standardize.names import simplified_key
 
@@ -255,22 +252,7 @@ def _invalid(raw: Any, reason: str) -> RegionResult:
 
 
 def _coerce(raw: Any) -> tuple[str | None, str | None]:
-    if is_missing_value(raw):
-        return None, "missing"
-    if isinstance(raw, str):
-        return raw, None
-    if isinstance(raw, bool):
-        return None, "bad_chars"
-    if isinstance(raw, numbers.Integral):
-        return (str(int(raw)), None) if int(raw) >= 0 else (None, "bad_chars")
-    if isinstance(raw, numbers.Real | Decimal):
-        # Spreadsheets turn codes into floats; only whole numbers can be codes.
-        if not math.isfinite(raw) or raw < 0 or raw != int(raw):
-            return None, "bad_chars"
-        return str(int(raw)), None
-    if isinstance(raw, bytes | bytearray):
-        return bytes(raw).decode("utf-8", errors="replace"), None
-    return str(raw), None
+    return coerce_text(raw, "bad_chars")
 
 
 def clean_region_text(text: str) -> str:
