@@ -83,7 +83,8 @@ def _name_parts(raw: str) -> tuple:
         norm,
         names.simplified_key(norm),
         names.variant_key(norm),
-        names.pinyin_key(norm),
+        # the tokens joined are the pinyin key (name_parts.pinyin_tokens): one pypinyin pass
+        "".join(tokens) or None,
         "".join(sorted(tokens)) or None,
         (parts.surname_pinyin or None) if parts is not None else None,
     )

@@ -100,7 +100,7 @@ def pinyin_syllables() -> frozenset[str]:
     return frozenset(out - _NOT_NAME_SYLLABLES - {""})
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=262_144)
 def segment_pinyin(word: str) -> tuple[str, ...]:
     """Split lower-case letters into pinyin syllables (fewest syllables, longest first);
     the word unchanged as one token when it is not pinyin."""
@@ -130,7 +130,7 @@ def segment_pinyin(word: str) -> tuple[str, ...]:
 # ---------------------------------------------------------------------------- pinyin
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=262_144)
 def _plain_pinyin(text: str) -> str:
     """Toneless pinyin of simplified text without the surname readings (for a part)."""
     from pypinyin import lazy_pinyin
@@ -146,7 +146,7 @@ def _surname_reading(simplified: str) -> tuple[str, str]:
     return "", simplified
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=262_144)
 def _tokens(simplified: str) -> tuple[str, ...]:
     from pypinyin import lazy_pinyin
 

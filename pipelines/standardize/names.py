@@ -91,7 +91,18 @@ def normalize_name(raw: object) -> str | None:
     try:
         if isinstance(raw, bytes | bytearray):
             raw = bytes(raw).decode("utf-8", errors="replace")
-        text = _normalize_once(raw if isinstance(raw, str) else str(raw))
+        text = raw if isinstance(raw, str) else str(raw)
+    except Exception:
+        return None
+    return _normalize_text(text)
+
+
+# Every key of a name (simplified, variant, pinyin, parts) starts from its normal form: cached,
+# so that preparing a name normalizes it once, not once per key.
+@functools.lru_cache(maxsize=262_144)
+def _normalize_text(text: str) -> str | None:
+    try:
+        text = _normalize_once(text)
         # Removing a character can bring a combining mark next to a letter it composes with,
         # so repeat until stable: normalising a normalised name must change nothing.
         for _ in range(4):
@@ -120,7 +131,7 @@ def _t2s():
     raise RuntimeError(f"cannot load OpenCC t2s config: {errors}")
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=262_144)
 def _simplified(name: str) -> str:
     return _t2s().convert(name)
 
@@ -152,7 +163,7 @@ def variant_groups() -> dict[str, str]:
     return {chr(k): v for k, v in _variant_table().items()}
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=262_144)
 def _variant(simplified: str) -> str:
     # Alternate the table and OpenCC until nothing changes, so that the key is a fixed point
     # (a few OpenCC conversions are not, e.g. 薴 → 苧 → 苎).
@@ -192,7 +203,7 @@ def _latin_letters(text: str) -> str:
     return "".join(out)
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=262_144)
 def _pinyin(name: str) -> str:
     from pypinyin import lazy_pinyin
 
