@@ -135,6 +135,9 @@ class LinkConfig(_Strict):
     one_to_one: Literal["right", "none"] = "right"
     # Two checksum-valid, different IDs are two people: such pairs are not compared at all.
     skip_conflicting_valid_ids: bool = True
+    # Fields that must agree at some level (not "else", not missing) for a match: without it a
+    # pair is at most a possible match (fields a household shares cannot make one person).
+    match_requires: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> LinkConfig:
@@ -164,6 +167,9 @@ class LinkConfig(_Strict):
                 problems.append(f"comparisons[{i}].field: unknown field {c.field!r}")
         if not self.comparisons:
             problems.append("comparisons: at least one comparison is needed")
+        for f in self.match_requires:
+            if f not in {c.field for c in self.comparisons}:
+                problems.append(f"match_requires: {f!r} is not a compared field")
         names = [c.field for c in self.comparisons]
         if len(set(names)) != len(names):
             problems.append("comparisons: a field is compared once")

@@ -60,9 +60,12 @@ def roster_duplicates(
     pairs = prob.unionByName(deterministic_links(det, model, cfg))
     hh = people.select(F.col(config.left_key).alias("_k"), F.col("household_id").alias("_h"))
     a, b = hh.alias("a"), hh.alias("b")
+    # members of one household who merely share its phone and address are not listed
+    keep = (F.col("band") == "match") | (F.col("a._h") != F.col("b._h"))
     return (
         pairs.join(a, F.col("l_key") == F.col("a._k"))
         .join(b, F.col("r_key") == F.col("b._k"))
+        .where(keep)
         .select(
             F.col("l_key").alias("person_key_a"),
             F.col("r_key").alias("person_key_b"),

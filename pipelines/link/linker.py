@@ -71,6 +71,7 @@ def _probabilistic_evidence(model: fs.Model) -> Column:
             F.array(*fields).alias("fields"),
             F.col("block_rule").alias("block_rule"),
             F.round("runner_up", 6).alias("runner_up_probability"),
+            F.col("capped_by").alias("capped_by"),
         )
     )
 
@@ -139,6 +140,7 @@ def probabilistic_pass(
     tf = probabilistic.term_frequencies(left_p.unionByName(right_p), config)
     scored = probabilistic.best_per_right(probabilistic.score(compared, model, tf), config)
     scored = scored.withColumn("band", probabilistic.band(F.col("probability"), config))
+    scored = probabilistic.require_agreement(scored, model, config)
     id_field = config.deterministic.id if config.deterministic else next(
         (n for n, f in config.fields.items() if f.kind == "id_number"), None
     )

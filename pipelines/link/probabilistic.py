@@ -192,6 +192,28 @@ def band(probability: Column, config: LinkConfig) -> Column:
     )
 
 
+def require_agreement(scored: DataFrame, model: fs.Model, config: LinkConfig) -> DataFrame:
+    """A match needs some agreement on each `match_requires` field: a pair whose name is in
+    conflict (or missing) stays a possible match however strong the rest. Fields shared by a
+    household — phone, address — would otherwise make two family members one person, since
+    the model takes the fields as independent evidence. `capped_by` lists the fields."""
+    levels = {c.name: c.levels for c in model.comparisons}
+    failing = [
+        F.when(
+            (F.col(f"lvl_{f}") < 0) | (F.col(f"lvl_{f}") == len(levels[f]) - 1), F.lit(f)
+        )
+        for f in config.match_requires
+        if f in levels
+    ]
+    capped = F.filter(F.array(*failing), lambda x: x.isNotNull()) if failing else F.array()
+    out = scored.withColumn("capped_by", capped.cast("array<string>"))
+    return out.withColumn(
+        "band",
+        F.when((F.col("band") == "match") & (F.size("capped_by") > 0), F.lit("possible"))
+        .otherwise(F.col("band")),
+    )
+
+
 def best_per_right(scored: DataFrame, config: LinkConfig) -> DataFrame:
     """Keep each right record's best candidate; a close second in the same band makes it a
     possible match (someone must look), never a silent pick."""

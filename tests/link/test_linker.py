@@ -171,10 +171,14 @@ def test_roster_linked_to_itself_finds_people_enrolled_twice(spark, linked):
     roster, _, _ = _world()
     rng = np.random.default_rng(9)
     roster["household_id"] = roster["person_key"].str[:5]
-    twice = roster.iloc[[10, 20]].copy()
-    twice["person_key"] = ["H9000-01", "H9001-01"]
-    twice["household_id"] = ["H9000", "H9001"]
+    twice = roster.iloc[[10, 20, 30]].copy()
+    twice["person_key"] = ["H9000-01", "H9001-01", "H9002-01"]
+    twice["household_id"] = ["H9000", "H9001", "H9002"]
     twice.iloc[1, twice.columns.get_loc("id_number")] = _typo(twice.iloc[1]["id_number"], rng)
+    # a relative: the same phone and address, another name, a mistyped ID of her own
+    relative = make_id("500103", dt.date(1990, 6, 1), 7)
+    twice.iloc[2, twice.columns.get_loc("id_number")] = _typo(relative, rng)
+    twice.iloc[2, twice.columns.get_loc("name")] = "欧阳丽娟"
     people = spark.createDataFrame(
         pd.concat([roster, twice]).astype(object).where(lambda d: d.notna(), None)
     )
@@ -189,3 +193,23 @@ def test_roster_linked_to_itself_finds_people_enrolled_twice(spark, linked):
     assert not pairs[(b, "H9001-01")]["same_household"]
     assert all(p["band"] != "match" for k, p in pairs.items()
                if k not in {(a, "H9000-01"), (b, "H9001-01")})
+    c = roster.iloc[30]["person_key"]
+    assert pairs.get((c, "H9002-01"), {"band": "non_match"})["band"] != "match"
+
+
+def test_a_match_needs_the_name_to_agree(spark, linked):
+    """Phone and address are a household's: with the name in conflict, a pair however strong
+    stays a possible match, and the evidence says which field capped it."""
+    from pipelines.link.probabilistic import require_agreement
+
+    *_, result = linked
+    names = next(c.levels for c in result.model.comparisons if c.name == "name")
+    scored = spark.createDataFrame(
+        [("a", 0, "match"), ("b", len(names) - 1, "match"), ("c", -1, "match"),
+         ("d", len(names) - 1, "possible")],
+        "l_key string, lvl_name int, band string",
+    )
+    out = {r["l_key"]: (r["band"], r["capped_by"])
+           for r in require_agreement(scored, result.model, CONFIG).collect()}
+    assert out == {"a": ("match", []), "b": ("possible", ["name"]),
+                   "c": ("possible", ["name"]), "d": ("possible", ["name"])}
