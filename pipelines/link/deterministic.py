@@ -190,17 +190,37 @@ def residual(right: DataFrame, det: DataFrame, config: LinkConfig) -> DataFrame:
 
 
 def _id_keys(id_col: Column) -> list[Column]:
-    """Three overlapping pieces of an ID: one typo or swap leaves at least one intact."""
+    """Four 14-character pieces of an 18-character ID (area, year, month-day, sequence +
+    check, each left out once), and the ID with its boundary digits ordered: one typo or one
+    swap of neighbours leaves at least one intact. Shorter pieces would be shared by many
+    people (area + sequence alone matches dozens per area)."""
+    area, year = F.substring(id_col, 1, 6), F.substring(id_col, 7, 4)
+    mmdd, tail = F.substring(id_col, 11, 4), F.substring(id_col, 15, 4)
     return [
-        F.substring(id_col, 1, 14),
-        F.concat(F.substring(id_col, 1, 6), F.substring(id_col, 15, 4)),
-        F.substring(id_col, 7, 12),
+        F.concat(year, mmdd, tail),
+        F.concat(area, mmdd, tail),
+        F.concat(area, year, tail),
+        F.concat(area, year, mmdd),
+        _swap_free(id_col),
     ]
+
+
+def _swap_free(id_col: Column) -> Column:
+    """The whole ID with the two digits at each boundary between its pieces put in order: a
+    swap across a boundary breaks two pieces but leaves this key as it was."""
+    parts, start = [], 1
+    for pos in (6, 10, 14):  # 1-based: the last digit of area, of year, of month-day
+        parts.append(F.substring(id_col, start, pos - start))
+        a, b = F.substring(id_col, pos, 1), F.substring(id_col, pos + 1, 1)
+        parts += [F.least(a, b), F.greatest(a, b)]
+        start = pos + 2
+    parts.append(F.substring(id_col, start, 18))
+    return F.concat(*parts)
 
 
 def near_broken_ids(rest: DataFrame, left_p: DataFrame, config: LinkConfig) -> DataFrame:
     """The right records worth preparing: every one without a valid ID, and those with a
-    valid ID only when it is near a broken left ID (shares one of three overlapping pieces).
+    valid ID only when it is near a broken left ID (shares one of its keys, `_id_keys`).
 
     A valid right ID can only belong to a left person whose own ID is broken (two valid,
     different IDs are two people), and a broken ID is nearly always one typo or swap away
