@@ -72,11 +72,19 @@ def sample(df: DataFrame, key: str, n: int, seed: int, total: int | None = None)
     return hashed.orderBy("_h", key).limit(n).drop("_h")
 
 
+def random_pair_shape(n_pairs: int, n_left_rows: int | None = None) -> tuple[int, int]:
+    """How many left and right records make about `n_pairs` random pairs: at most 1,000 left
+    ones (fewer when the left table is smaller), the rest of the product on the right."""
+    n_left = min(1000, max(1, int(n_pairs**0.5)))
+    if n_left_rows is not None:
+        n_left = min(n_left, max(1, n_left_rows))
+    return n_left, max(1, n_pairs // n_left)
+
+
 def random_pairs(left: DataFrame, right: DataFrame, n_pairs: int, seed: int) -> DataFrame:
     """About `n_pairs` pairs drawn at random (deterministically, by hash of the keys and seed):
     almost all of them non-matches, which is what the u probabilities describe."""
-    n_left = min(1000, max(1, int(n_pairs**0.5)))
-    n_right = max(1, n_pairs // n_left)
+    n_left, n_right = random_pair_shape(n_pairs)
     pick_l = (
         left.select(F.col("rec_key").alias("l_key"))
         .withColumn("_h", F.xxhash64("l_key", F.lit(seed)))

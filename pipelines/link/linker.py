@@ -117,15 +117,12 @@ def probabilistic_pass(
     an exact ID is worth. `u_right` (prepared right records drawn at random from every
     record, not only the filtered ones) is where the random pairs for u come from."""
     stats: dict = {}
+    u_side = u_right if u_right is not None else right_p
     candidates = blocking.candidate_pairs(left_p, right_p, config)
-    rnd = blocking.random_pairs(
-        left_p, u_right if u_right is not None else right_p, config.model.random_pairs,
-        config.model.seed,
-    )
+    rnd = blocking.random_pairs(left_p, u_side, config.model.random_pairs, config.model.seed)
     if pair_filter is not None:
         candidates, rnd = candidates.where(pair_filter), rnd.where(pair_filter)
     compared = compare.compare_pairs(candidates, left_p, right_p, config).localCheckpoint()
-    u_side = u_right if u_right is not None else right_p
     stats["candidate_pairs"] = compared.count()
     if model is None:
         rnd_compared = compare.compare_pairs(rnd, left_p, u_side, config).localCheckpoint()
@@ -167,12 +164,6 @@ def probabilistic_pass(
     return links, model, stats
 
 
-def _u_sample_size(config: LinkConfig, left_p: DataFrame) -> int:
-    """Right records the random pairs need (blocking.random_pairs takes ≤ 1,000 left ones)."""
-    n_left = min(1000, max(1, int(config.model.random_pairs**0.5)), max(1, left_p.count()))
-    return max(1, config.model.random_pairs // n_left)
-
-
 def link_tables(
     left: DataFrame, right: DataFrame, config: LinkConfig, left_prepared: DataFrame | None = None
 ) -> LinkResult:
@@ -200,7 +191,11 @@ def link_tables(
     right_p = prepare_spark(near_broken_ids(rest, left_p, config), config, "right")
     right_p = right_p.localCheckpoint()
     u_sample = blocking.sample(
-        rest, config.right_key, _u_sample_size(config, left_p), config.model.seed, n_rest
+        rest,
+        config.right_key,
+        blocking.random_pair_shape(config.model.random_pairs, left_p.count())[1],
+        config.model.seed,
+        n_rest,
     )
     u_right = prepare_spark(u_sample, config, "right").localCheckpoint()
     stats["prepared_right"] = right_p.count()
