@@ -68,6 +68,19 @@ def truth_columns(path: Path, config: LinkConfig) -> tuple[str, str]:
     return names[0], names[1]
 
 
+def _read_truth(path: Path, config: LinkConfig) -> set:
+    """The true pairs, or an InputError naming the file (unreadable, a column or an id
+    missing)."""
+    import pyarrow as pa
+
+    if not Path(path).exists():
+        raise InputError(f"{path}: truth file not found")
+    try:
+        return read_truth(path, *truth_columns(path, config))
+    except (ValueError, OSError, pa.ArrowException) as exc:
+        raise InputError(f"{path}: cannot use as a truth file ({exc})") from None
+
+
 def run_link(
     spark: SparkSession,
     left_path: Path,
@@ -78,6 +91,7 @@ def run_link(
 ) -> dict:
     """Link two tables and write links, model and report; returns the report."""
     started = time.perf_counter()
+    actual = _read_truth(truth, config) if truth is not None else None  # fail before linking
     left, right = read_table(spark, left_path), read_table(spark, right_path)
     _check_columns(left, config, "left", left_path)
     _check_columns(right, config, "right", right_path)
@@ -98,9 +112,7 @@ def run_link(
         "pairs_compared": result.stats.get("candidate_pairs"),
         "deterministic_pairs": result.stats.get("deterministic_pairs"),
     }
-    if truth is not None:
-        left_col, right_col = truth_columns(truth, config)
-        actual = read_truth(truth, left_col, right_col)
+    if actual is not None:
         accepted = links.where(F.col("band") == "match").select("l_key", "r_key").collect()
         compared = (result.stats.get("candidate_pairs") or 0) + (
             result.stats.get("deterministic_pairs") or 0

@@ -84,3 +84,15 @@ def test_unknown_config_is_one_line(tmp_path):
     result = runner.invoke(app, ["link", "--left", "a.csv", "--right", "b.csv", "--config", "nope",
                                  "--out", str(tmp_path)])
     assert result.exit_code == 2 and "nope" in result.output
+
+
+def test_bad_truth_file_is_named_before_linking(febrl_csv, tmp_path):
+    bad = tmp_path / "truth.csv"
+    bad.write_text("left_id,right_id\nrec-1-org,\n", encoding="utf-8")  # an id missing
+    result = runner.invoke(app, ["link", "--left", str(febrl_csv / "a.csv"),
+                                 "--right", str(febrl_csv / "b.csv"), "--config", "febrl4",
+                                 "--out", str(tmp_path / "o"), "--truth", str(bad)])
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())  # rich wraps long lines
+    assert "truth.csv: cannot use as a truth file" in text and "missing id" in text
+    assert "Traceback" not in result.output and not (tmp_path / "o").exists()
