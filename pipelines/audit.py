@@ -17,23 +17,15 @@ from pipelines.policy import RuleSet
 from pipelines.storage import write_json
 
 
-def _digest_files(paths: list[Path], root: Path) -> dict[str, str]:
-    out = {}
-    for path in sorted(paths):
-        out[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
-
-
 def ruleset_record(ruleset: RuleSet, rules_dir: Path) -> dict[str, Any]:
-    """The rule set's name, version and the SHA-256 of every rule and parameter file it read."""
-    files = [Path(ruleset.file)]
-    for jurisdiction in ruleset.chain:
-        files.extend((rules_dir / jurisdiction / "parameters").rglob("*.yaml"))
+    """The policy's name, version, programmes, rules and the SHA-256 of every file it read."""
     return {
         "name": ruleset.name,
         "version": ruleset.version,
+        "programmes": {p.name: p.version for p in ruleset.programmes},
         "rules": [{"id": r.id, "version": r.version, "flag_code": r.flag_code} for r in ruleset.rules],
-        "files": _digest_files(files, rules_dir),
+        "files": {ruleset.params.display(f): hashlib.sha256(Path(f).read_bytes()).hexdigest()
+                  for f in sorted(ruleset.files, key=ruleset.params.display)},
     }
 
 

@@ -207,6 +207,73 @@ def explain_link(
 
 @app.command()
 @_engine_errors
+def explain(
+    household: str = typer.Argument(..., help="household id"),
+    run_id: str = typer.Option(..., "--run", help="run id, e.g. 2025-07-monthly"),
+    lang: str = typer.Option("zh", "--lang", help="zh or en"),
+    data: Path = DataOpt,
+) -> None:
+    """A household's evaluation step by step: facts, formulas, every rule with its parameters, status."""
+    from pipelines.household_trace import explain_household
+
+    settings = _settings(None, data_dir=data)
+    console.print(explain_household(settings.data_dir, run_id, household, lang), markup=False, highlight=False,
+                  soft_wrap=True)
+
+
+@app.command()
+@_engine_errors
+def whatif(
+    run_id: str = typer.Option(..., "--run", help="run id whose household facts are evaluated"),
+    rules: Path = typer.Option(..., "--rules", help="proposal folder laid out like rules/ (only changed files)"),
+    out: Path = typer.Option(None, "--out", help="report JSON (default runs/<run>/whatif/<proposal>.json)"),
+    data: Path = DataOpt,
+    config: Path = ConfigOpt,
+) -> None:
+    """How many households and people change status, by district, under proposed rules; benefit change."""
+    from pipelines.spark import get_spark
+    from pipelines.storage import write_json
+    from pipelines.whatif import run_whatif
+
+    settings = _settings(config, data_dir=data)
+    spark = get_spark(settings)
+    with _progress() as bar:
+        bar.add_task(f"evaluate {run_id} under {rules.name}", total=None)
+        report = run_whatif(spark, settings.data_dir, run_id, settings.rules_dir, settings.ruleset, rules)
+    target = out or settings.data_dir / "runs" / run_id / "whatif" / f"{rules.name}.json"
+    write_json(report, target)
+    show_whatif(report)
+    console.print(f"report: {target}")
+
+
+def show_whatif(report: dict) -> None:
+    total = report["total"]
+    console.print(
+        f"[bold]{escape(report['run_id'])}[/] ({report['month']}) under [bold]{escape(report['proposal']['folder'])}[/] "
+        f"(changes {escape(', '.join(report['proposal']['files']) or 'nothing')})"
+    )
+    console.print(
+        f"status changes: {total['households_changed']} of {total['households']} households, "
+        f"{total['people_changed']} of {total['people']} people; monthly benefit computed "
+        f"{total['benefit_monthly']} → {total['benefit_monthly_proposed']} (change {total['benefit_change']} yuan)"
+    )
+    moves = Table(title="status changes 状态变化")
+    for col in ("from", "to", "households", "people", "benefit change"):
+        moves.add_column(col, justify="right" if col not in ("from", "to") else "left")
+    for t in report["transitions"]:
+        moves.add_row(t["from"], t["to"], str(t["households"]), str(t["people"]), t["benefit_change"])
+    console.print(moves)
+    table = Table(title="by district 分区县: households and people, Δ = status changes; monthly benefit change, yuan")
+    for col in ("district", "households", "Δ", "people", "Δ ", "benefit Δ"):
+        table.add_column(col, justify="left" if col == "district" else "right", no_wrap=True)
+    for d in report["districts"]:
+        table.add_row(f"{d['region_code']} {d['region_name']}", str(d["households"]), str(d["households_changed"]),
+                      str(d["people"]), str(d["people_changed"]), d["benefit_change"])
+    console.print(table)
+
+
+@app.command()
+@_engine_errors
 def pull(
     source: str = typer.Option(..., "--source", help="registry name, as in schemas/<source>.yaml"),
     url: str = typer.Option(..., "--url", help="SQLAlchemy URL, e.g. sqlite:///bank.db"),

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     shuffle_partitions: int = Field(8, ge=1, le=100_000)
     rules_dir: Path = Field(default_factory=lambda: _default_dir("rules"))
     schemas_dir: Path = Field(default_factory=lambda: _default_dir("schemas"))
-    ruleset: str = Field("chongqing/dibao", description="rule set under rules_dir, without .yaml")
+    ruleset: str = Field("chongqing", description="policy under rules_dir: rules/<ruleset>/policy.yaml")
     link_config: str = Field(
         "chongqing_person",
         description="linker configuration: a name in pipelines/link/configs or a YAML path",

@@ -51,15 +51,33 @@ FLAG_SCHEMA = pa.schema(
 
 
 def fired_rules(decisions: DataFrame, facts: DataFrame) -> DataFrame:
-    """One row per (household, fired rule) with the facts the explanation needs."""
+    """One row per (household, fired flag rule) with the figures the explanation needs."""
     exploded = decisions.select(
-        "month", "household_id", "region_code", F.explode("rule_results").alias("r")
-    ).where("r.fired")
+        "month", "household_id", "region_code", "members_counted", F.explode("rule_results").alias("r")
+    ).where("r.fired AND r.flag_code IS NOT NULL")
     return exploded.join(
-        facts.select("household_id", "members_counted", "income_lookback_months", "benefit_amount"),
-        "household_id",
-    ).select("month", "household_id", "region_code", "members_counted",
-             "income_lookback_months", "benefit_amount", "r.*")
+        facts.select("household_id", "benefit_amount", "homes"), "household_id"
+    ).select("month", "household_id", "region_code", "members_counted", "benefit_amount", "homes", "r.*")
+
+
+def evidence_facts(ruleset: RuleSet, rule) -> list[str]:
+    """The contribution facts behind a rule: its facts and, through formulas, theirs."""
+    formulas = {f.name: f for f in ruleset.formulas}
+    seen: list[str] = []
+    stack = list(rule.names)
+    while stack:
+        name = stack.pop(0)
+        if name in seen:
+            continue
+        seen.append(name)
+        if name in formulas:
+            stack.extend(formulas[name].expression.facts)
+    wanted: list[str] = []
+    for name in seen:
+        for ev in FACT_EVIDENCE.get(name, (name,) if name not in formulas else ()):
+            if ev not in wanted:
+                wanted.append(ev)
+    return wanted
 
 
 def _plain(value: Any) -> Any:
@@ -72,6 +90,10 @@ def _plain(value: Any) -> Any:
 
 def _pct(margin: Decimal | None) -> str:
     return "—" if margin is None else f"{margin * 100:.1f}%"
+
+
+def _first_day(month: str) -> dt.date:
+    return dt.date.fromisoformat(f"{month}-01")
 
 
 class _Blank(dict):
@@ -96,11 +118,7 @@ def build_flags(
     rows = []
     for f in fired:
         rule = ruleset.rule(f["rule_id"])
-        wanted: list[str] = []
-        for fact in (*rule.value.facts, *rule.threshold.facts):
-            for ev in FACT_EVIDENCE.get(fact, ()):
-                if ev not in wanted:
-                    wanted.append(ev)
+        wanted = evidence_facts(ruleset, rule)
         records = []
         for fact in wanted:
             for c in sorted(by_household.get((f["household_id"], fact), []),
@@ -138,6 +156,7 @@ def build_flags(
                 "margin": _plain(f["margin"]),
                 "borderline": f["borderline"],
             },
+            "inputs": json.loads(f["inputs"]),
             "parameters": json.loads(f["parameters"]),
             "records": records,
         }
@@ -147,7 +166,8 @@ def build_flags(
             threshold=_plain(f["threshold"]),
             margin_pct=_pct(f["margin"]),
             members=f["members_counted"],
-            lookback=f["income_lookback_months"],
+            homes=f["homes"],
+            lookback=ruleset.params.at("dibao.income_lookback_months", _first_day(f["month"])),
             month=f["month"],
         )
         rows.append(

@@ -3,6 +3,12 @@
 Every figure is an aggregate of *contributions*: one row per registry record that added to a
 fact, with its source, as-of date, file, row, amount and link. A flag shows the contributions
 behind the facts it used, so a reviewer sees the records themselves.
+
+Only base facts are built here (counts, amounts by source and type, areas); the derived figures
+(members counted, countable and per-capita income, financial assets, area per person) are
+formulas of the rules (rules/national/formulas.yaml), so that a change of law is a change of
+YAML. Income (household_income.py) and real estate (household_property.py) have their
+own modules.
 """
 
 from __future__ import annotations
@@ -11,51 +17,70 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import reduce
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from pipelines.config import month_bounds, months_before
+from pipelines.household_contrib import (
+    CONTRIBUTION_COLUMNS,
+    DECIMAL,
+    contribution,
+    detail_field,
+)
+from pipelines.household_income import (
+    income_contributions,
+    income_facts,
+    new_work,
+    no_income,
+)
+from pipelines.household_property import property_contributions, property_facts
 from pipelines.policy import ParameterSet
 
-DECIMAL = "decimal(20,2)"
-
-# fact → how its contributions aggregate
-SUM_FACTS = ("financial_assets", "countable_income_total", "excluded_income_total")
+# base fact → how its contributions aggregate
+SUM_FACTS = ("deposits", "securities", "insurance_cash_value")
 COUNT_FACTS = (
+    "members_in_custody",
     "deceased_members",
+    "state_payroll_members",
     "vehicles_nonexempt",
     "businesses_active",
-    "members_in_custody",
-    "state_payroll_members",
 )
-
-# the contribution facts a household fact is computed from (what evidence to show)
-FACT_EVIDENCE = {
-    "deceased_members": ("deceased_members",),
-    "per_capita_income": ("countable_income_total", "excluded_income_total", "members_in_custody"),
-    "members_counted": ("members_in_custody",),
-    "financial_assets": ("financial_assets",),
-    "vehicles_nonexempt": ("vehicles_nonexempt",),
-    "businesses_active": ("businesses_active",),
-    "state_payroll_members": ("state_payroll_members",),
+# financial-asset registry → (the fact it adds to, its amount column, the detail shown)
+ASSET_SOURCES = {
+    "bank_deposits": ("deposits", "balance", ("bank", "account_type", "as_of_date")),
+    "securities": ("securities", "market_value", ("market", "as_of_date")),
+    "insurance": ("insurance_cash_value", "cash_value", ("insurer", "product_type", "as_of_date")),
 }
 
-CONTRIBUTION_COLUMNS = (
-    "household_id",
-    "person_key",
-    "fact",
-    "item",
-    "amount",
-    "source",
-    "record_key",
-    "as_of",
-    "file",
-    "row",
-    "detail",
-    "link_method",
-    "link_score",
-    "link_evidence",
-)
+# fact (base or derived by a formula) → the contribution facts to show as its evidence
+_ASSETS = ("deposits", "securities", "insurance_cash_value")
+_INCOME = ("income_by_type", "members_in_custody")
+FACT_EVIDENCE = {
+    "members_in_custody": ("members_in_custody",),
+    "member_exclusions": ("members_in_custody",),
+    "members_counted": ("members_in_custody",),
+    "deceased_members": ("deceased_members",),
+    "state_payroll_members": ("state_payroll_members",),
+    "vehicles_nonexempt": ("vehicles_nonexempt",),
+    "businesses_active": ("businesses_active",),
+    "income_by_type": ("income_by_type",),
+    "countable_income_total": _INCOME,
+    "excluded_income_total": ("income_by_type",),
+    "countable_income": _INCOME,
+    "excluded_income": ("income_by_type",),
+    "per_capita_income": _INCOME,
+    "per_capita_income_without_new_work": _INCOME,
+    "new_work_months": ("income_by_type",),
+    "new_work_income": ("income_by_type",),
+    "deposits": ("deposits",),
+    "securities": ("securities",),
+    "insurance_cash_value": ("insurance_cash_value",),
+    "financial_assets": _ASSETS,
+    "homes": ("homes",),
+    "home_area": ("homes",),
+    "home_area_per_capita": ("homes", "members_in_custody"),
+    "commercial_properties": ("commercial_properties",),
+}
 
 
 @dataclass(frozen=True)
@@ -72,53 +97,33 @@ class Period:
     business_active_statuses: tuple[str, ...]
     business_counted_roles: tuple[str, ...]
     payroll_months: tuple[str, ...]
+    residential_uses: tuple[str, ...]
+    commercial_property_uses: tuple[str, ...]
 
     @classmethod
     def of(cls, month: str, params: ParameterSet) -> Period:
         start, end = month_bounds(month)
         n = int(params.at("dibao.income_lookback_months", start))
+
+        def codes(name: str) -> tuple[str, ...]:
+            return tuple(params.at(name, start))
+
         return cls(
             month=month,
             start=start,
             end=end,
             lookback_months=tuple(months_before(start, n)),
-            excluded_income_types=tuple(params.at("dibao.excluded_income_types", start)),
-            vehicle_exempt_types=tuple(params.at("dibao.vehicle_exempt_types", start)),
-            vehicle_counted_statuses=tuple(params.at("dibao.vehicle_counted_statuses", start)),
-            business_active_statuses=tuple(params.at("dibao.business_active_statuses", start)),
-            business_counted_roles=tuple(params.at("dibao.business_counted_roles", start)),
+            excluded_income_types=codes("dibao.excluded_income_types"),
+            vehicle_exempt_types=codes("dibao.vehicle_exempt_types"),
+            vehicle_counted_statuses=codes("dibao.vehicle_counted_statuses"),
+            business_active_statuses=codes("dibao.business_active_statuses"),
+            business_counted_roles=codes("dibao.business_counted_roles"),
             payroll_months=tuple(
                 months_before(start, int(params.at("dibao.state_payroll_lookback_months", start)))
             ),
+            residential_uses=codes("dibao.residential_uses"),
+            commercial_property_uses=codes("dibao.commercial_property_uses"),
         )
-
-
-def income_type(insurance_type: Column, kind: str) -> Column:
-    """Income-type code of a social-insurance amount: wages, or the pension by scheme."""
-    if kind == "wage":
-        return F.lit("wage")
-    return F.when(insurance_type == "resident", F.lit("resident_basic_pension")).otherwise(
-        F.lit("employee_pension")
-    )
-
-
-def _contrib(df: DataFrame, fact: Column | str, item: Column, amount: Column, detail: Column) -> DataFrame:
-    return df.select(
-        "household_id",
-        "person_key",
-        (F.lit(fact) if isinstance(fact, str) else fact).alias("fact"),
-        item.cast("string").alias("item"),
-        amount.cast(DECIMAL).alias("amount"),
-        F.col("_source").alias("source"),
-        F.col("record_key"),
-        F.col("_as_of").alias("as_of"),
-        F.col("_file").alias("file"),
-        F.col("_row").alias("row"),
-        F.to_json(detail).alias("detail"),
-        F.col("method").alias("link_method"),
-        F.col("score").alias("link_score"),
-        F.col("evidence").alias("link_evidence"),
-    )
 
 
 def contributions(clean: dict[str, DataFrame], links: DataFrame, period: Period) -> DataFrame:
@@ -136,56 +141,46 @@ def contributions(clean: dict[str, DataFrame], links: DataFrame, period: Period)
         )
 
     end, start = F.lit(period.end), F.lit(period.start)
+    person = F.col("person_key")
     parts: list[DataFrame] = []
     if (df := linked("hukou")) is not None:
         dead = df.where((F.col("status") == "deceased") & (F.col("status_date").isNull() | (F.col("status_date") <= end)))
-        parts.append(_contrib(dead, "deceased_members", F.col("person_key"), F.lit(1),
-                              F.struct("status", "status_date")))
+        parts.append(contribution(dead, "deceased_members", person, F.lit(1),
+                                  F.struct("status", "status_date")))
     if (df := linked("cremation")) is not None:
         dead = df.where(F.col("death_date") <= end)
-        parts.append(_contrib(dead, "deceased_members", F.col("person_key"), F.lit(1),
-                              F.struct("death_date", "cremation_date")))
+        parts.append(contribution(dead, "deceased_members", person, F.lit(1),
+                                  F.struct("death_date", "cremation_date")))
     if (df := linked("custody")) is not None:
+        # held on the first day of the month: the month's count leaves them out (DOMAIN §1.1)
         held = df.where((F.col("start_date") <= start) & (F.col("end_date").isNull() | (F.col("end_date") >= start)))
-        parts.append(_contrib(held, "members_in_custody", F.col("person_key"), F.lit(1),
-                              F.struct("custody_type", "start_date", "end_date")))
-    if (df := linked("bank_deposits")) is not None:
-        parts.append(_contrib(df, "financial_assets", F.col("record_key"), F.col("balance"),
-                              F.struct("bank", "account_type", "as_of_date")))
-    if (df := linked("securities")) is not None:
-        parts.append(_contrib(df, "financial_assets", F.col("record_key"), F.col("market_value"),
-                              F.struct("as_of_date")))
+        parts.append(contribution(held, "members_in_custody", person, F.lit(1),
+                                  F.struct("custody_type", "start_date", "end_date")))
+    for source, (fact, amount, fields) in ASSET_SOURCES.items():
+        if (df := linked(source)) is not None:
+            parts.append(contribution(df, fact, F.col("record_key"), F.col(amount), F.struct(*fields)))
+    if (df := linked("real_estate")) is not None:
+        parts.extend(property_contributions(df, period))
     if (df := linked("state_payroll")) is not None:
         paid = df.where(F.col("month").isin(list(period.payroll_months)))
-        parts.append(_contrib(paid, "state_payroll_members", F.col("person_key"), F.lit(1),
-                              F.struct("employer", "month")))
+        parts.append(contribution(paid, "state_payroll_members", person, F.lit(1),
+                                  F.struct("employer", "month")))
     if (df := linked("vehicles")) is not None:
         owned = df.where(
             F.col("status").isin(list(period.vehicle_counted_statuses))
             & ~F.col("vehicle_type").isin(list(period.vehicle_exempt_types))
         )
-        parts.append(_contrib(owned, "vehicles_nonexempt", F.col("plate"), F.lit(1),
-                              F.struct("vehicle_type", "status", "first_registration")))
+        parts.append(contribution(owned, "vehicles_nonexempt", F.col("plate"), F.lit(1),
+                                  F.struct("vehicle_type", "status", "first_registration")))
     if (df := linked("business")) is not None:
         active = df.where(
             F.col("status").isin(list(period.business_active_statuses))
             & F.col("role").isin(list(period.business_counted_roles))
         )
-        parts.append(_contrib(active, "businesses_active", F.col("uscc"), F.lit(1),
-                              F.struct("uscc", "entity_name", "entity_type", "role", "status")))
+        parts.append(contribution(active, "businesses_active", F.col("uscc"), F.lit(1),
+                                  F.struct("uscc", "entity_name", "entity_type", "role", "status")))
     if (df := linked("social_insurance")) is not None:
-        window = df.where(F.col("month").isin(list(period.lookback_months)))
-        excluded = list(period.excluded_income_types)
-        for kind, amount in (("wage", "contribution_base"), ("pension", "pension_paid")):
-            rows = window.where(F.col(amount).isNotNull() & (F.col(amount) > 0))
-            if kind == "wage":
-                rows = rows.where(F.col("insurance_type") == "employee")
-            itype = income_type(F.col("insurance_type"), kind)
-            fact = F.when(itype.isin(excluded), F.lit("excluded_income_total")).otherwise(
-                F.lit("countable_income_total")
-            )
-            parts.append(_contrib(rows, fact, F.col("record_key"), F.col(amount),
-                                  F.struct("month", "employer", itype.alias("income_type"))))
+        parts.extend(income_contributions(df, period))
     result = reduce(DataFrame.unionByName, parts)
     # a member in custody is not counted, so nothing of theirs counts but the custody itself
     held = result.where(F.col("fact") == "members_in_custody").select("person_key").distinct()
@@ -195,44 +190,83 @@ def contributions(clean: dict[str, DataFrame], links: DataFrame, period: Period)
     )
 
 
+def member_exclusions(contrib: DataFrame) -> DataFrame:
+    """household_id, member_exclusions: JSON array of the members left out of the count and why,
+    sorted by person and record; nulls written (an open-ended custody has end_date null)."""
+    entry = F.struct(  # fields in name order: the JSON reads as json.dumps(sort_keys=True)
+        detail_field("end_date").alias("end_date"),
+        F.col("person_key"),
+        F.lit("custody").alias("reason"),
+        F.col("record_key"),
+        F.col("source"),
+        detail_field("start_date").alias("start_date"),
+    )
+    keyed = F.struct(F.col("person_key"), F.col("record_key"), entry.alias("entry"))
+    return (
+        contrib.where(F.col("fact") == "members_in_custody")
+        .groupBy("household_id")
+        .agg(F.sort_array(F.collect_list(keyed)).alias("_entries"))
+        .select(
+            "household_id",
+            F.to_json(
+                F.transform("_entries", lambda e: e["entry"]), {"ignoreNullFields": "false"}
+            ).alias("member_exclusions"),
+        )
+    )
+
+
 def facts(roster: DataFrame, contrib: DataFrame, period: Period) -> DataFrame:
-    """One row per roster household with every fact the rules read."""
+    """One row per roster household with active members: every base fact the rules read."""
     active = roster.where(F.col("status") == "active")
     first = active.groupBy("household_id").agg(
         F.min_by(F.struct("region_code", "urban_rural", "declared_income", "benefit_amount"), F.col("member_no")).alias("h"),
-        F.count("*").alias("members_enrolled"),
+        F.count("*").cast("int").alias("members_enrolled"),
     ).select("household_id", "h.*", "members_enrolled")
     aggs = [
-        F.coalesce(F.sum(F.when(F.col("fact") == f, F.col("amount"))), F.lit(0)).cast(DECIMAL).alias(f)
-        for f in SUM_FACTS
+        F.sum(F.when(F.col("fact") == f, F.col("amount"))).cast(DECIMAL).alias(f) for f in SUM_FACTS
     ] + [
-        F.count_distinct(F.when(F.col("fact") == f, F.col("item"))).alias(f) for f in COUNT_FACTS
+        F.count_distinct(F.when(F.col("fact") == f, F.col("item"))).cast("int").alias(f)
+        for f in COUNT_FACTS
     ]
-    per_household = contrib.groupBy("household_id").agg(*aggs)
-    joined = first.join(per_household, "household_id", "left").fillna(0, subset=[*SUM_FACTS, *COUNT_FACTS])
-    lookback = len(period.lookback_months)
-    counted = F.col("members_enrolled") - F.col("members_in_custody")
-    per_capita = F.when(
-        counted > 0,
-        F.round(F.col("countable_income_total") / counted / F.lit(lookback), 2),
-    ).cast(DECIMAL)
+    parts = [
+        contrib.groupBy("household_id").agg(*aggs),
+        member_exclusions(contrib),
+        income_facts(contrib, period),
+        property_facts(contrib),
+        new_work(contrib, period),
+    ]
+    joined = reduce(lambda df, part: df.join(part, "household_id", "left"), parts, first)
+    zero = F.lit(0).cast(DECIMAL)
+
+    def amount(name: str):
+        return F.coalesce(F.col(name), zero).alias(name)
+
+    def count(name: str):
+        return F.coalesce(F.col(name), F.lit(0)).cast("int").alias(name)
+
     return joined.select(
         F.lit(period.month).alias("month"),
         "household_id",
         "region_code",
         "urban_rural",
         "members_enrolled",
-        "members_in_custody",
-        counted.cast("int").alias("members_counted"),
-        "deceased_members",
-        F.lit(lookback).alias("income_lookback_months"),
-        "countable_income_total",
-        "excluded_income_total",
-        per_capita.alias("per_capita_income"),
-        "financial_assets",
-        "vehicles_nonexempt",
-        "businesses_active",
-        "state_payroll_members",
+        count("members_in_custody"),
+        F.coalesce(F.col("member_exclusions"), F.lit("[]")).alias("member_exclusions"),
+        count("deceased_members"),
+        count("state_payroll_members"),
+        count("vehicles_nonexempt"),
+        count("businesses_active"),
+        F.coalesce(F.col("income_by_type"), no_income()).alias("income_by_type"),
+        amount("countable_income_total"),
+        amount("excluded_income_total"),
+        amount("deposits"),
+        amount("securities"),
+        amount("insurance_cash_value"),
+        count("homes"),
+        amount("home_area"),
+        count("commercial_properties"),
+        count("new_work_months"),
+        amount("new_work_income"),
         F.col("declared_income").cast(DECIMAL).alias("declared_income"),
         F.col("benefit_amount").cast(DECIMAL).alias("benefit_amount"),
     )

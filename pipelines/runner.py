@@ -151,7 +151,9 @@ def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, lo
     say("evaluate rules")
     decisions = evaluate_stage.evaluate(facts, ruleset, period.start)
     write_spark(decisions, run_dir / "decisions", ["household_id"])
+    write_json(ruleset.describe(period.start), run_dir / "policy.json")
     decisions = spark.read.parquet(str(run_dir / "decisions"))
+    status_counts = {r["status"]: r["count"] for r in decisions.groupBy("status").count().orderBy("status").collect()}
     log.stage_done("evaluate")
 
     # flags
@@ -191,12 +193,13 @@ def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, lo
             "duplicates": {"rows": n_duplicates},
             "person_ids": dict(sorted(Counter(person_ids["how"]).items())),
             "households": {"rows": n_households},
+            "decisions": {"by_status": status_counts},
             "flags": {
                 "rows": flags.num_rows,
                 "by_code": dict(sorted(Counter(flags.column("flag_code").to_pylist()).items())),
             },
         },
-        "outputs": ["links", "link_model.json", "person_ids.parquet", "duplicates", "contributions", "households", "decisions", "flags/flags.parquet"],
+        "outputs": ["links", "link_model.json", "person_ids.parquet", "duplicates", "contributions", "households", "decisions", "policy.json", "flags/flags.parquet"],
         "data_docs": docs.relative_to(run_dir.resolve()).as_posix(),
     }
     write_json(manifest, run_dir / "manifest.json")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
 
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.config import load_settings
+from pipelines.config import PROJECT_ROOT, load_settings
 from pipelines.evaluation import evaluate_run
 from pipelines.runner import run_month
 from pipelines.synth import SynthConfig, generate
@@ -100,8 +101,43 @@ def test_rerun_is_byte_identical(finished, spark):
     before = {p.name: p.read_bytes() for p in (result.run_dir / "flags").iterdir()}
     manifest_before = (result.run_dir / "manifest.json").read_bytes()
     households_before = sorted((result.run_dir / "households").iterdir())
+    decided_before = {p.name: p.read_bytes() for p in (result.run_dir / "decisions").glob("*.parquet")}
+    policy_before = (result.run_dir / "policy.json").read_bytes()
     again = run_month(spark, run_settings, "e2e")
+    assert decided_before == {p.name: p.read_bytes() for p in (again.run_dir / "decisions").glob("*.parquet")}
+    assert policy_before == (again.run_dir / "policy.json").read_bytes()
     after = {p.name: p.read_bytes() for p in (again.run_dir / "flags").iterdir()}
     assert before == after
     assert manifest_before == (again.run_dir / "manifest.json").read_bytes()
     assert [p.name for p in households_before] == sorted(p.name for p in (again.run_dir / "households").iterdir())
+
+
+def test_explain_and_whatif_on_the_run(finished):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    data, _, result = finished
+    runner = CliRunner()
+    flag = next(f for f in result.flags.to_pylist() if f["flag_code"] == "INCOME_ABOVE_STANDARD")
+    out = runner.invoke(app, ["explain", flag["household_id"], "--run", result.run_id, "--data", str(data)])
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert "核对结果供审核参考" in text and f"[{flag['rule_id']}]" in text and "渝民规〔2025〕6号" in text
+    english = runner.invoke(app, ["explain", flag["household_id"], "--run", result.run_id, "--data", str(data),
+                                  "--lang", "en"])
+    assert english.exit_code == 0 and "not a decision" in english.output
+    missing = runner.invoke(app, ["explain", "NO-SUCH", "--run", result.run_id, "--data", str(data)])
+    assert missing.exit_code == 2 and "NO-SUCH" in missing.output
+
+    proposal = PROJECT_ROOT / "rules" / "proposals" / "standard-800-660"
+    out = runner.invoke(app, ["whatif", "--run", result.run_id, "--rules", str(proposal), "--data", str(data)])
+    assert out.exit_code == 0, out.output
+    report = json.loads((result.run_dir / "whatif" / "standard-800-660.json").read_text(encoding="utf-8"))
+    households = pq.read_table(result.run_dir / "decisions", columns=["household_id"]).num_rows
+    assert report["total"]["households"] == households
+    assert report["proposal"]["files"] == ["proposal:chongqing/parameters/dibao/standard.yaml"]
+    # a higher standard never lowers a benefit, and raises the total
+    assert all(Decimal(d["benefit_change"]) >= 0 for d in report["districts"])
+    assert Decimal(report["total"]["benefit_change"]) > 0
+    assert sum(t["households"] for t in report["transitions"]) == report["total"]["households_changed"]

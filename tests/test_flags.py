@@ -4,7 +4,7 @@ import json
 from decimal import Decimal
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.evaluate import parameter_trace
+from pipelines.evaluate import parameter_trace_json
 from pipelines.flags import build_flags
 from pipelines.policy import load_ruleset
 from pipelines.schemas import load_schemas
@@ -18,11 +18,11 @@ def fired(household_id, rule_id, value, threshold, margin=None, borderline=False
     rule = RULESET.rule(rule_id)
     return {
         "month": "2025-07", "household_id": household_id, "region_code": "500242", "members_counted": 2,
-        "income_lookback_months": 12, "benefit_amount": Decimal(benefit), "rule_id": rule_id,
+        "homes": 0, "benefit_amount": Decimal(benefit), "rule_id": rule_id, "inputs": "{}",
         "value_expression": rule.value.text, "op": rule.op, "threshold_expression": rule.threshold.text,
         "value": Decimal(value), "threshold": Decimal(threshold),
         "margin": None if margin is None else Decimal(margin), "borderline": borderline,
-        "parameters": parameter_trace(RULESET, rule, ON),
+        "parameters": parameter_trace_json(RULESET, rule.parameters, ON),
     }
 
 
@@ -43,7 +43,7 @@ def test_order_ids_evidence_and_explanations():
         fired("H1", "cq.dibao.deceased_member", "1.00", "0.00", benefit="100.00"),
     ]
     contrib = [
-        contribution("H2", "financial_assets", "bank_deposits", "6214580100000031989", "20000.00"),
+        contribution("H2", "deposits", "bank_deposits", "6214580100000031989", "20000.00"),
         contribution("H1", "deceased_members", "hukou", "500103195001011234", "1", person="H1-02"),
         contribution("H2", "vehicles_nonexempt", "vehicles", "渝A1", "1"),  # another fact: not evidence here
     ]
@@ -71,7 +71,7 @@ def test_order_ids_evidence_and_explanations():
 
 def test_same_evidence_same_hash_changed_evidence_new_hash():
     row = fired("H2", "cq.dibao.financial_assets", "20000.00", "18480.00", "0.0823", True)
-    one = contribution("H2", "financial_assets", "bank_deposits", "A1", "20000.00")
+    one = contribution("H2", "deposits", "bank_deposits", "A1", "20000.00")
     first = build_flags([row], [one], RULESET, SCHEMAS, "run-1").to_pylist()[0]
     again = build_flags([row], [one], RULESET, SCHEMAS, "run-2").to_pylist()[0]
     changed = build_flags([row], [{**one, "amount": Decimal("20000.01")}], RULESET, SCHEMAS, "run-3").to_pylist()[0]

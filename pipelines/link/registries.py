@@ -4,7 +4,7 @@ The registries' records are pooled into one table of people (each registry's ide
 columns mapped to the roles of its schema's `person:` block) and linked in one run of both
 passes: one EM fit on the pooled comparison patterns is steadier than one per registry, where
 a small registry (cremation, custody) has too few pairs to estimate from, and one Spark job
-per stage costs far less than fourteen.
+per stage costs far less than one per registry.
 """
 
 from __future__ import annotations

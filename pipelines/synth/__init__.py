@@ -2,7 +2,7 @@
 
 `generate(SynthConfig(...), data_dir, rules_dir)` writes the roster, the month's new
 applications and the registry extracts under `landing/<source>/<as_of>/` (CSV in UTF-8, with
-or without a byte-order mark, or GBK; Parquet; an Excel workbook; JSON Lines) and the truth
+or without a byte-order mark, GBK or GB18030; Parquet; an Excel workbook; JSON Lines) and the truth
 under `truth/` (links, clean records, planted problems, look-alikes and application
 outcomes, meta). `SynthConfig(sources=(...), bank_accounts_per_adult=...)` writes a subset of
 the sources, e.g. a large roster and bank extract for a benchmark.

@@ -349,3 +349,55 @@ def securities(
     out = pd.concat([roster, wider], ignore_index=True)
     out["pid"] = out["pid"].astype(np.int64)
     return out.sort_values(["pid", "market"], kind="stable").reset_index(drop=True)
+
+
+def insurance(
+    rng: np.random.Generator,
+    persons: pd.DataFrame,
+    holders: np.ndarray,
+    roster_room: np.ndarray,
+    as_of: np.datetime64,
+) -> pd.DataFrame:
+    """Life-insurance policies with a cash value, under the policyholder: pid, insurer,
+    product_type, effective_date, cash_value.
+
+    Adults in `holders` (per person: the wider population without the applicants) hold one
+    more often in town, some a second. A few roster households hold a small one, never more
+    than `roster_room` (per household index: what their asset cap leaves beside deposits and
+    securities), so that no roster household crosses a limit unplanned.
+    """
+    eco = load_yaml("economy.yaml")
+    spec, small = eco["insurance"], eco["roster_insurance"]
+    p = persons
+    n = len(p)
+    last = as_of - np.timedelta64(30, "D")  # the latest a policy in the extract took effect
+    birth = p["birth"].to_numpy().astype("datetime64[D]")
+    # adults who were adults a month before the extract: a policy they hold is their own
+    grown = birth + np.timedelta64(6575, "D") <= last
+    share = np.where(p["urban"].to_numpy(), spec["urban_share"], spec["rural_share"])
+    idx = np.flatnonzero(holders & grown & (rng.random(n) < share))
+    second = idx[rng.random(len(idx)) < spec["second_policy"]]
+    pid = np.concatenate([idx, second])
+    value = rng.lognormal(np.log(spec["median"]), spec["sigma"], len(pid))
+    wider = pd.DataFrame({"pid": pid, "cash_value": np.round(value, 2)})
+
+    # Roster: the eldest adult of a few households, a small policy inside the room left.
+    roster_adults = p[p["roster"].to_numpy() & grown]
+    eldest = roster_adults.groupby("hh")["pid"].first()
+    hh = eldest.index.to_numpy()
+    room = roster_room[hh]
+    pick = (rng.random(len(hh)) < small["household_share"]) & (room >= 300)
+    owner, room = eldest.to_numpy()[pick], room[pick]
+    value = rng.lognormal(np.log(small["median"]), small["sigma"], len(owner))
+    value = np.floor(np.minimum(value, 0.9 * room) * 100) / 100  # floor: never over the room
+    roster = pd.DataFrame({"pid": owner, "cash_value": value})
+
+    out = pd.concat([roster, wider], ignore_index=True)
+    out["pid"] = out["pid"].astype(np.int64)
+    k = len(out)
+    insurers = eco["insurers"]
+    products = eco["insurance_products"]
+    out["insurer"] = _choice(rng, [i["name"] for i in insurers], k, [i["weight"] for i in insurers])
+    out["product_type"] = _choice(rng, list(products), k, list(products.values()))
+    out["effective_date"] = adult_dates(rng, birth[out["pid"].to_numpy()], "2000-01-01", last)
+    return out.sort_values(["pid", "effective_date"], kind="stable").reset_index(drop=True)

@@ -161,6 +161,7 @@ SOURCES = (
     "provident_fund",
     "state_payroll",
     "disability",
+    "insurance",
 )
 
 

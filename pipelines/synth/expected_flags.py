@@ -19,6 +19,7 @@ from pipelines.policy import load_ruleset
 from pipelines.storage import write_arrow
 
 CENT = Decimal("0.01")
+SHARE = Decimal("0.000001")  # a blank share's even split, to the engine's six places
 
 
 def _read(truth: Path, source: str) -> pd.DataFrame:
@@ -37,7 +38,8 @@ def _date(v) -> dt.date | None:
 
 
 def household_facts(truth: Path, params, month: str) -> list[dict]:
-    """Facts per roster household, from truth/clean with the true person keys."""
+    """Base facts per roster household, from truth/clean with the true person keys: the same
+    names and definitions as pipelines/household.py (member_exclusions aside)."""
     start, end = month_bounds(month)
     roster = _read(truth, "roster")
     active = roster[roster["status"] == "active"].sort_values(["household_id", "member_no"])
@@ -69,14 +71,15 @@ def household_facts(truth: Path, params, month: str) -> list[dict]:
         if d is not None and d <= end:
             dead.add(r.person_key)
 
-    assets: dict[str, Decimal] = {}
-    for r in counted(records("bank_deposits")).itertuples():
-        h = household_of[r.person_key]
-        assets[h] = assets.get(h, Decimal(0)) + _dec(r.balance)
-
-    for r in counted(records("securities")).itertuples():
-        h = household_of[r.person_key]
-        assets[h] = assets.get(h, Decimal(0)) + _dec(r.market_value)
+    assets: dict[tuple[str, str], Decimal] = {}
+    for source, fact, column in (
+        ("bank_deposits", "deposits", "balance"),
+        ("securities", "securities", "market_value"),
+        ("insurance", "insurance_cash_value", "cash_value"),
+    ):
+        for r in counted(records(source)).itertuples():
+            key = (household_of[r.person_key], fact)
+            assets[key] = assets.get(key, Decimal(0)) + _dec(getattr(r, column))
 
     payroll_window = set(months_before(start, int(params.at("dibao.state_payroll_lookback_months", start))))
     payroll: set[str] = {
@@ -97,56 +100,122 @@ def household_facts(truth: Path, params, month: str) -> list[dict]:
         if r.role in roles and r.status in active_status:
             business.setdefault(household_of[r.person_key], set()).add(r.uscc)
 
-    n_months = int(params.at("dibao.income_lookback_months", start))
-    window = set(months_before(start, n_months))
+    income, new_work = _income(counted(records("social_insurance")), household_of, params, start)
+    homes = _property(records("real_estate"), household_of, held, params, start)
+
     excluded = set(params.at("dibao.excluded_income_types", start))
-    income: dict[str, Decimal] = {}
-    for r in counted(records("social_insurance")).itertuples():
-        if r.month not in window:
+    out = []
+    for hid, members in active.groupby("household_id", sort=True):
+        first = members.iloc[0]
+        keys = set(members["person_key"])
+        by_type = dict(sorted(income.get(hid, {}).items()))
+        home = homes.get(hid, {})
+        months, earned = new_work.get(hid, (0, Decimal(0)))
+        out.append(
+            {
+                "month": month,
+                "household_id": hid,
+                "region_code": first["region_code"],
+                "urban_rural": first["urban_rural"],
+                "members_enrolled": len(keys),
+                "members_in_custody": len(keys & held),
+                "deceased_members": len(dead & keys),
+                "state_payroll_members": len(payroll & keys),
+                "vehicles_nonexempt": len(vehicles.get(hid, ())),
+                "businesses_active": len(business.get(hid, ())),
+                "income_by_type": by_type,
+                "countable_income_total": sum(
+                    (v for k, v in by_type.items() if k not in excluded), Decimal("0.00")
+                ),
+                "excluded_income_total": sum(
+                    (v for k, v in by_type.items() if k in excluded), Decimal("0.00")
+                ),
+                **{
+                    fact: assets.get((hid, fact), Decimal("0.00"))
+                    for fact in ("deposits", "securities", "insurance_cash_value")
+                },
+                "homes": len(home.get("homes", ())),
+                "home_area": sum(home.get("homes", {}).values(), Decimal("0.00")),
+                "commercial_properties": len(home.get("commercial_properties", ())),
+                "new_work_months": months,
+                "new_work_income": earned,
+                "declared_income": _dec(first["declared_income"]),
+                "benefit_amount": _dec(first["benefit_amount"]),
+            }
+        )
+    return out
+
+
+def _income(si: pd.DataFrame, household_of: dict, params, start: dt.date):
+    """Income by type per household over the look-back window, and new work per household:
+    (longest run of wage months reaching the window's last month and begun inside it, the
+    wages of all such runs)."""
+    window = months_before(start, int(params.at("dibao.income_lookback_months", start)))
+    position = {m: i for i, m in enumerate(window)}
+    n = len(window)
+    income: dict[str, dict[str, Decimal]] = {}
+    wages: dict[str, dict[int, Decimal]] = {}  # person → month index → wage
+    for r in si.itertuples():
+        if r.month not in position:
             continue
         h = household_of[r.person_key]
         amounts = []
         if r.insurance_type == "employee" and pd.notna(r.contribution_base) and r.contribution_base > 0:
             amounts.append(("wage", r.contribution_base))
+            months = wages.setdefault(r.person_key, {})
+            i = position[r.month]
+            months[i] = months.get(i, Decimal(0)) + _dec(r.contribution_base)
         if pd.notna(r.pension_paid) and r.pension_paid > 0:
             kind = "resident_basic_pension" if r.insurance_type == "resident" else "employee_pension"
             amounts.append((kind, r.pension_paid))
         for kind, amount in amounts:
-            if kind not in excluded:
-                income[h] = income.get(h, Decimal(0)) + _dec(amount)
+            types = income.setdefault(h, {})
+            types[kind] = types.get(kind, Decimal(0)) + _dec(amount)
+    new_work: dict[str, tuple[int, Decimal]] = {}
+    for person, months in wages.items():
+        run = 0
+        while run < n and (n - 1 - run) in months:
+            run += 1
+        if 0 < run < n:
+            h = household_of[person]
+            longest, earned = new_work.get(h, (0, Decimal(0)))
+            wage = sum((months[i] for i in range(n - run, n)), Decimal(0))
+            new_work[h] = (max(longest, run), earned + wage)
+    return income, new_work
 
-    out = []
-    for hid, members in active.groupby("household_id", sort=True):
-        first = members.iloc[0]
-        keys = set(members["person_key"])
-        n_counted = len(keys - held)
-        total = income.get(hid, Decimal(0))
-        per_capita = (
-            (total / n_counted / n_months).quantize(CENT, rounding=ROUND_HALF_UP) if n_counted else None
+
+def _property(estate: pd.DataFrame, household_of: dict, held: set, params, start: dt.date):
+    """Per household: {"homes" | "commercial_properties": {certificate: area by the counted
+    members' shares}}. A blank share is an even split among the certificate's owner rows of
+    the household (members in custody included: their part is set aside)."""
+    out: dict[str, dict[str, dict[str, Decimal]]] = {}
+    if estate.empty:
+        return out
+    kinds = {u: "homes" for u in params.at("dibao.residential_uses", start)}
+    kinds |= {u: "commercial_properties" for u in params.at("dibao.commercial_property_uses", start)}
+    estate = estate.assign(household_id=estate["person_key"].map(household_of))
+    for (hid, _cert), rows in estate.groupby(["household_id", "certificate_no"], sort=True):
+        counted = rows[~rows["person_key"].isin(held)]
+        current = counted[(counted["status"] == "current") & counted["use"].isin(list(kinds))]
+        if current.empty:
+            continue
+        even = (Decimal(1) / Decimal(len(rows))).quantize(SHARE, rounding=ROUND_HALF_UP)
+        share = sum(
+            (even if pd.isna(s) else Decimal(str(s)).quantize(SHARE) for s in current["share"]),
+            Decimal(0),
         )
-        out.append(
-            {
-                "household_id": hid,
-                "region_code": first["region_code"],
-                "urban_rural": first["urban_rural"],
-                "members_counted": n_counted,
-                "deceased_members": len(dead & keys),
-                "per_capita_income": per_capita,
-                "financial_assets": assets.get(hid, Decimal(0)),
-                "vehicles_nonexempt": len(vehicles.get(hid, ())),
-                "businesses_active": len(business.get(hid, ())),
-                "state_payroll_members": len(payroll & keys),
-            }
-        )
+        first = current.iloc[0]
+        area = (_dec(first["area"]) * min(share, Decimal(1))).quantize(CENT, rounding=ROUND_HALF_UP)
+        out.setdefault(hid, {}).setdefault(kinds[first["use"]], {})[first["certificate_no"]] = area
     return out
 
 
 def expected_flags(data_dir: Path, rules_dir: Path, ruleset_name: str, month: str) -> pa.Table:
     ruleset = load_ruleset(rules_dir, ruleset_name)
     start, _ = month_bounds(month)
+    # every household, also one with no member counted (its per-capita formulas give no value)
     facts = household_facts(data_dir / "truth", ruleset.params, month)
-    evaluable = [f for f in facts if f["per_capita_income"] is not None]
-    results = ruleset.evaluate_python(evaluable, start)
+    results = ruleset.evaluate_python(facts, start)
     rows = sorted(
         {(r["household_id"], r["flag_code"], r["rule_id"]) for r in results if r["fired"]}
     )

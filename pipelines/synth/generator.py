@@ -138,7 +138,7 @@ def generate(
     rules_dir: Path,
     progress: Progress | None = None,
     schemas_dir: Path | None = None,
-    ruleset: str = "chongqing/dibao",
+    ruleset: str = "chongqing",
 ) -> GenerationSummary:
     """Generate the roster, the registries and the ground truth under `data_dir`.
 

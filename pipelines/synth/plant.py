@@ -4,7 +4,8 @@ and the outcome of every new application (kind "application").
 Every amount is derived from the policy parameters of the month checked (the standard, the
 asset months, the look-back), with clear margins: a problem is at least 15 % beyond its
 threshold, a look-alike stays clear of it unless it is SAVINGS_JUST_UNDER, which sits at
-95–99.5 % of the limit on purpose. Financial assets are deposits and securities together.
+95–99.5 % of the limit on purpose. Financial assets are deposits, securities and the cash
+value of life insurance together.
 Each household carries at most one planted code. Applicant households carry exactly one:
 APPLICANT_ELIGIBLE unless an applicant problem was planted; their `household_id` is the
 application's household id and their `person_key` the member's application key
@@ -54,6 +55,7 @@ class Planter:
         self.new_roles: list[dict] = []
         self.new_custody: list[dict] = []
         self.new_securities: list[dict] = []
+        self.new_insurance: list[dict] = []
         self.new_provident: list[dict] = []
         self.declared: dict[int, float] = {}
         self.companies = companies(world.employer_pool)
@@ -194,6 +196,29 @@ class Planter:
         markets = ["sh", "sz"] if k == 2 else [str(self.rng.choice(["sh", "sz"]))]
         for market, value in zip(markets, values, strict=True):
             self.new_securities.append({"pid": pid, "market": market, "market_value": value})
+        return k
+
+    def _insurance(self, m: pd.DataFrame, total: float) -> int:
+        """Life-insurance cash value worth `total` under the eldest member (an adult when the
+        policies took effect), in one policy or two."""
+        pid = int(m.sort_values("age", ascending=False, kind="stable")["pid"].iat[0])
+        k = 2 if self.rng.random() < 0.3 else 1
+        split = self.rng.dirichlet(np.full(k, 2.0)) if k == 2 else np.array([1.0])
+        values = np.floor(split * total * 100) / 100
+        eco = load_yaml("economy.yaml")
+        insurers = [i["name"] for i in eco["insurers"]]
+        birth = self.w.persons["birth"].to_numpy()[[pid] * k]
+        dates = adult_dates(self.rng, birth, "2005-01-01", self.w.as_of - np.timedelta64(30, "D"))
+        for value, date in zip(values, dates, strict=True):
+            self.new_insurance.append(
+                {
+                    "pid": pid,
+                    "cash_value": float(value),
+                    "insurer": str(self.rng.choice(insurers)),
+                    "product_type": str(self.rng.choice(["whole_life", "endowment", "annuity"])),
+                    "effective_date": date,
+                }
+            )
         return k
 
     def _accounts(self, hh: int, m: pd.DataFrame, total: float, kinds_p) -> int:
@@ -347,26 +372,34 @@ class Planter:
         return ok & (need <= MAX_RESIDENT_PENSION)
 
     def assets(self, hhs: list[int], code: str) -> None:
-        """Deposits (and for some, securities) replacing the household's own.
+        """Deposits (and for some, securities or insurance) replacing the household's own.
 
         The last FINANCIAL_ASSETS_ABOVE_LIMIT household is over the limit only through its
-        securities; every third SAVINGS_JUST_UNDER household holds part of its total in
-        securities, so that both must be counted, and counted once."""
+        securities, the one before it only through the cash value of its life insurance;
+        among the SAVINGS_JUST_UNDER households every third holds part of its total in
+        securities and every third another part in insurance, so that each must be counted,
+        and counted once."""
         for i, hh in enumerate(hhs):
             m = self.members(hh)
             limit = float(self.w.limit_of(np.array([hh]))[0])
-            shares = 0.0
+            shares = policies = 0.0
             if code == "financial_assets_above_limit":
                 total = float(self.rng.uniform(1.3, 3.0)) * limit
-                if i == len(hhs) - 1:
+                if i >= len(hhs) - 2:
                     total = float(self.rng.uniform(1.3, 2.0)) * limit
-                    shares = total - float(self.rng.uniform(0.5, 0.8)) * limit
-                k = self._accounts(hh, m, total - shares, [0.4, 0.4, 0.2])
+                    rest = total - float(self.rng.uniform(0.5, 0.8)) * limit
+                    if i == len(hhs) - 1:
+                        shares = rest
+                    else:
+                        policies = rest
+                k = self._accounts(hh, m, total - shares - policies, [0.4, 0.4, 0.2])
             else:
                 total = float(self.rng.uniform(0.95, 0.995)) * limit
                 if i % 3 == 2:
                     shares = float(self.rng.uniform(0.2, 0.5)) * total
-                k = self._accounts(hh, m, total - shares, [0.5, 0.5, 0.0])
+                elif i % 3 == 1:
+                    policies = float(self.rng.uniform(0.1, 0.4)) * total
+                k = self._accounts(hh, m, total - shares - policies, [0.5, 0.5, 0.0])
                 if i == 0:  # a repeated row here turns double counting into a false flag
                     acc = self.new_accounts[-1]
                     acc.loc[acc["balance"].idxmax(), "force_duplicate"] = True
@@ -376,6 +409,13 @@ class Planter:
                 n_sec = self._securities(m, shares)
                 value = sum(r["market_value"] for r in self.new_securities[-n_sec:])
                 detail += f", securities {value:.2f} in {n_sec} accounts, total {bal + value:.2f}"
+            if policies > 0:
+                n_pol = self._insurance(m, policies)
+                value = sum(r["cash_value"] for r in self.new_insurance[-n_pol:])
+                detail += (
+                    f", insurance cash value {value:.2f} in {n_pol} policies, "
+                    f"total {bal + value:.2f}"
+                )
             self.record(hh, code, f"{detail}; limit {limit:.2f}")
 
     def vehicle(self, hhs: list[int], code: str) -> None:
@@ -625,6 +665,12 @@ class Planter:
         if self.new_securities:
             parts.append(pd.DataFrame(self.new_securities, columns=sec.columns))
         w.securities = pd.concat(parts, ignore_index=True)
+        ins = w.insurance
+        keep = ~np.isin(hh_of[ins["pid"].to_numpy()], dropped)
+        parts = [ins[keep]]
+        if self.new_insurance:
+            parts.append(pd.DataFrame(self.new_insurance, columns=ins.columns))
+        w.insurance = pd.concat(parts, ignore_index=True)
         if self.new_provident:
             w.provident = pd.concat(
                 [w.provident, pd.DataFrame(self.new_provident)], ignore_index=True

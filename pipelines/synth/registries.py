@@ -404,6 +404,29 @@ def securities(w: World, rng: np.random.Generator) -> pd.DataFrame:
     return out.sort_values("account_no", kind="stable").reset_index(drop=True)
 
 
+def insurance(w: World, rng: np.random.Generator) -> pd.DataFrame:
+    """Cash value per life-insurance policy in force: the insurer's prefix and 14 digits."""
+    ins = w.insurance.reset_index(drop=True)
+    prefix = {i["name"]: i["prefix"] for i in load_yaml("economy.yaml")["insurers"]}
+    numbers = unique_numbers(rng, len(ins), 10**13, 10**5)
+    pid = ins["pid"].to_numpy().astype(np.int64)
+    out = pd.DataFrame(
+        {
+            "policy_no": [
+                f"{prefix[i]}{v:014d}" for i, v in zip(ins["insurer"], numbers.tolist(), strict=True)
+            ],
+            "insurer": ins["insurer"].to_numpy(),
+            **_person_cols(w, pid, "holder_id", "holder_name"),
+            "product_type": ins["product_type"].to_numpy(),
+            "effective_date": ins["effective_date"].to_numpy().astype("datetime64[D]"),
+            "cash_value": np.round(ins["cash_value"].to_numpy().astype(float), 2),
+            "as_of_date": w.as_of,
+            "pid": pid,
+        }
+    )
+    return out.sort_values("policy_no", kind="stable").reset_index(drop=True)
+
+
 def provident_fund(w: World, rng: np.random.Generator) -> pd.DataFrame:
     """One row per personal account; both sides pay base × rate, rounded to the yuan."""
     a = w.provident.reset_index(drop=True)
@@ -510,6 +533,7 @@ BUILDERS = {
     "provident_fund": lambda w, rngs: provident_fund(w, rngs("reg.provident_fund")),
     "state_payroll": lambda w, rngs: state_payroll(w, rngs("reg.state_payroll")),
     "disability": lambda w, rngs: disability(w, rngs("reg.disability")),
+    "insurance": lambda w, rngs: insurance(w, rngs("reg.insurance")),
 }
 
 

@@ -1,9 +1,9 @@
 """The noise-free synthetic world: people, their households, income streams and property.
 
 Policy numbers come from the rules (the standard, the asset months, the look-back); the
-roster's own holdings (deposits and securities together) are capped well inside them so that
-every roster household is eligible by construction until plant.py plants a problem. The
-applicant households (applicants.py) get the same caps.
+roster's own holdings (deposits, securities and insurance cash value together) are capped
+well inside them so that every roster household is eligible by construction until plant.py
+plants a problem. The applicant households (applicants.py) get the same caps.
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ class World:
     custody: pd.DataFrame
     employer_pool: np.ndarray
     securities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    insurance: pd.DataFrame = field(default_factory=pd.DataFrame)
     provident: pd.DataFrame = field(default_factory=pd.DataFrame)
     applications: pd.DataFrame = field(default_factory=pd.DataFrame)
     planted: list[dict] = field(default_factory=list)
@@ -162,6 +163,16 @@ def build_world(cfg: SynthConfig, params, rngs) -> World:
     room = np.where(roster, np.maximum(asset_cap - deposits, 0.0), 0.0)
     holders = ~persons["roster"].to_numpy() & ~persons["applicant"].to_numpy()
     world.securities = assets.securities(rngs("securities"), persons, holders, room)
+    # Insurance cash value: the same people, inside what deposits and securities leave.
+    sec = world.securities
+    shares = np.bincount(
+        persons["hh"].to_numpy()[sec["pid"].to_numpy().astype(np.int64)],
+        weights=sec["market_value"].to_numpy().astype(float),
+        minlength=len(hh_df),
+    )
+    world.insurance = assets.insurance(
+        rngs("insurance"), persons, holders, np.maximum(room - shares, 0.0), as_of
+    )
     world.provident = employment.provident_accounts(
         rngs("provident_fund"), persons, world.streams, months, pool
     )

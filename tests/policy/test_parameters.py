@@ -67,3 +67,48 @@ def test_every_problem_reported_at_once(tmp_path: Path):
     assert any("a.yaml" in p and "legal_basis" in p for p in problems)
     assert any("b.yaml" in p and "not-a-date" in p for p in problems)
     assert any("c.yaml" in p for p in problems)
+
+
+def test_district_override_wins_in_its_district_only():
+    params = load_parameters(RULES)
+    on = dt.date(2025, 7, 1)
+    assert params.at("dibao.min_housing_area", on) == 15
+    assert params.at("dibao.min_housing_area", on, "500103") == 13
+    assert params.at("dibao.min_housing_area", on, "500101") == 15
+    entry = params.entry("dibao.min_housing_area", on, "500103")
+    assert entry.district == "500103" and "districts/500103" in entry.file
+
+
+def test_overlay_replaces_only_its_files(tmp_path: Path):
+    proposal = tmp_path / "proposal" / "chongqing" / "parameters" / "dibao"
+    proposal.mkdir(parents=True)
+    (proposal / "standard.yaml").write_text(
+        "description: proposed\nunit: CNY\nlegal_basis: proposal\nbreakdown: urban_rural\nvalues:\n"
+        "  2025-07-01:\n    value: {urban: 800, rural: 660}\n    confidence: open\n",
+        encoding="utf-8",
+    )
+    params = load_parameters(RULES, overlay=tmp_path / "proposal")
+    assert params.at("dibao.standard", dt.date(2025, 7, 1)) == {"urban": 800, "rural": 660}
+    assert params.at("dibao.financial_asset_months", dt.date(2025, 7, 1)) == 12
+
+
+BAD_VALUES = [
+    ("a date that does not exist", "values:\n  2025-02-30:\n    value: 6\n", "values key '2025-02-30' is not a date"),
+    ("text for a number", "values:\n  2025-01-01:\n    value: six\n", "values.2025-01-01.value must be a number"),
+    ("outside the range", "range: [1, 12]\nvalues:\n  2025-01-01:\n    value: 13\n", "values.2025-01-01.value 13 is outside the range 1–12"),
+    ("a breakdown key with text", "breakdown: urban_rural\nvalues:\n  2025-01-01:\n    value: {urban: 7OO, rural: 600}\n", "values.2025-01-01.value.urban must be a number"),
+    ("bad confidence", "values:\n  2025-01-01:\n    value: 6\n    confidence: maybe\n", "values.2025-01-01.confidence must be one of"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_VALUES, ids=[c[0] for c in BAD_VALUES])
+def test_malformed_parameter_names_file_key_and_date(tmp_path: Path, case):
+    _, body, expected = case
+    shutil.copytree(RULES, tmp_path / "rules")
+    path = tmp_path / "rules" / "chongqing" / "parameters" / "dibao" / "gradual_exit_months.yaml"
+    path.write_text("description: d\nunit: months\nlegal_basis: l\n" + body, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_parameters(tmp_path / "rules")
+    text = "\n".join(err.value.problems)
+    assert "gradual_exit_months.yaml" in text
+    assert expected in text

@@ -12,7 +12,7 @@ from pipelines.config import month_bounds, months_before
 def household_facts(truth: Path, params, month: str, of: str = "roster") -> pd.DataFrame:
     """One row per roster household (or, with of="applications", per applicant household):
     members counted, per-capita income (with and without the resident pension), financial
-    assets (deposits + securities) and limit, counted vehicles and businesses, members on the
+    assets (deposits + securities + insurance cash value) and limit, counted vehicles and businesses, members on the
     state payroll, deaths.
 
     People are matched on the true synthetic person id, so that applicants (who have no
@@ -65,6 +65,7 @@ def household_facts(truth: Path, params, month: str, of: str = "roster") -> pd.D
 
     deposits = counted(mine(read("bank_deposits"))).groupby("household_id")["balance"].sum()
     shares = counted(mine(read("securities"))).groupby("household_id")["market_value"].sum()
+    policies = counted(mine(read("insurance"))).groupby("household_id")["cash_value"].sum()
 
     veh = counted(mine(read("vehicles")))
     veh = veh[
@@ -96,7 +97,8 @@ def household_facts(truth: Path, params, month: str, of: str = "roster") -> pd.D
     )
     hh["deposits"] = deposits.reindex(hh.index).fillna(0.0)
     hh["securities"] = shares.reindex(hh.index).fillna(0.0)
-    hh["assets"] = hh["deposits"] + hh["securities"]
+    hh["insurance"] = policies.reindex(hh.index).fillna(0.0)
+    hh["assets"] = hh["deposits"] + hh["securities"] + hh["insurance"]
     hh["limit"] = hh["counted"] * hh["standard"] * months
     hh["vehicles"] = veh.groupby("household_id").size().reindex(hh.index).fillna(0).astype(int)
     hh["businesses"] = (

@@ -37,6 +37,7 @@ FORMATS = {
     "provident_fund": ("jsonl", "utf-8", False),
     "state_payroll": ("csv", "utf-8", False),
     "disability": ("xlsx", None, False),
+    "insurance": ("csv", "gb18030", False),
 }
 
 
@@ -61,7 +62,7 @@ def test_file_format_encoding_and_header(small, source):
         text = raw.decode("utf-8-sig" if bom else schema.encoding)  # strict: every byte decodes
         header = text.splitlines()[0].split(",")
         assert header == headers
-        if schema.encoding == "gbk":
+        if schema.encoding in ("gbk", "gb18030"):
             with pytest.raises(UnicodeDecodeError):
                 raw.decode("utf-8")
             assert b"\r\n" in raw

@@ -50,9 +50,10 @@ def test_households_without_a_problem_are_within_the_limits(facts):
     assert len(clean) > 1500
     assert clean["eligible"].all()
     assert (clean["per_capita"] < 0.5 * clean["standard"]).all()
-    # financial assets are deposits and securities together; some hold both
+    # financial assets are deposits, securities and insurance cash value; some hold several
     assert (clean["assets"] <= 0.5 * clean["limit"]).all()
     assert (clean["securities"] > 0).sum() >= 10
+    assert (clean["insurance"] > 0).sum() >= 20
     assert (clean["payroll_members"] == 0).all()
     # even an engine that wrongly counted the residents' pension would pass these
     assert (clean["per_capita_with_resident_pension"] < clean["standard"]).all()
@@ -72,10 +73,13 @@ def test_problems_fail_their_own_test(facts):
     assert (income["per_capita"] > 1.15 * income["standard"]).all()
     assets = of("FINANCIAL_ASSETS_ABOVE_LIMIT")
     assert (assets["assets"] > 1.25 * assets["limit"]).all()
-    # one household is over the limit only through its securities
-    shares = assets[assets["securities"] > 0]
-    assert len(shares) == 1
-    assert (shares["deposits"] <= 0.85 * shares["limit"]).all()
+    # one household is over the limit only through its securities, one only through the cash
+    # value of its life insurance
+    for column in ("securities", "insurance"):
+        only = assets[assets[column] > 0]
+        assert len(only) == 1, column
+        assert (only["deposits"] <= 0.85 * only["limit"]).all()
+        assert (only["assets"] - only[column] <= only["limit"]).all()
     payroll = of("STATE_PAYROLL_MEMBER")
     assert (payroll["payroll_members"] == 1).all()
     # nothing else gives it away: the wage keeps the income well under the standard
@@ -106,6 +110,8 @@ def test_lookalikes_look_like_problems(facts, default_size):
     # some are just under only when deposits and securities are added up
     both = under[under["securities"] > 0]
     assert len(both) >= 5 and (both["deposits"] < 0.85 * both["limit"]).all()
+    insured = under[under["insurance"] > 0]
+    assert len(insured) >= 5 and (insured["deposits"] < 0.9 * insured["limit"]).all()
     pension = of("RESIDENT_PENSION")
     assert (pension["per_capita"] < 0.86 * pension["standard"]).all()
     assert (pension["per_capita_with_resident_pension"] > pension["standard"]).all()
