@@ -37,9 +37,11 @@ test: check-java install lint
 test-fast: check-java install
 	$(VENV)/bin/pytest -m "not slow"
 
-# Benchmarks: the engine (intake, monthly run), then the linker against Splink. Long: ~30 min.
+# Benchmarks: the engine (intake, monthly run), the rules against the household facts at
+# 100,000 households, then the linker against Splink. Long: ~45 min.
 bench: check-java install
 	$(PY) -m pipelines.bench
+	$(PY) -m pipelines.bench_policy --households 100000 --repeats 3 --out data/bench/policy.json
 	$(MAKE) bench-link
 
 # The linker against Splink: FEBRL4 (3 runs each), then a generated roster of ~232,000 people

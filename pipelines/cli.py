@@ -257,6 +257,8 @@ def show_whatif(report: dict) -> None:
         f"{total['people_changed']} of {total['people']} people; monthly benefit computed "
         f"{total['benefit_monthly']} → {total['benefit_monthly_proposed']} (change {total['benefit_change']} yuan)"
     )
+    for warning in report.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
     moves = Table(title="status changes 状态变化")
     for col in ("from", "to", "households", "people", "benefit change"):
         moves.add_column(col, justify="right" if col not in ("from", "to") else "left")

@@ -20,6 +20,7 @@ from pyspark.sql import functions as F
 from pipelines.config import month_bounds
 from pipelines.errors import InputError
 from pipelines.evaluate import evaluate
+from pipelines.household import Period
 from pipelines.policy import Policy, load_policy
 from pipelines.regions import region_name
 
@@ -102,6 +103,22 @@ def summarise(compared: DataFrame) -> dict[str, Any]:
     }
 
 
+def fact_warnings(month: str, base: Policy, proposed: Policy) -> list[str]:
+    """Parameters the proposal changes that shape the facts themselves, not only the rules.
+
+    The what-if re-evaluates the run's facts; a different look-back window or list of counted
+    vehicle statuses would need the facts rebuilt, so the report says so rather than pretend.
+    """
+    before, after = Period.of(month, base.params), Period.of(month, proposed.params)
+    changed = [name for name in before.__dataclass_fields__
+               if name != "excluded_income_types" and getattr(before, name) != getattr(after, name)]
+    return [
+        f"the proposal changes how household facts are built ({name}); the run's facts were built "
+        "with the rules in force, so rerun the month with the proposal to see that part of its effect"
+        for name in changed
+    ]
+
+
 def _digest(policy: Policy) -> str:
     h = hashlib.sha256()
     for file in policy.files:
@@ -129,6 +146,7 @@ def run_whatif(spark: SparkSession, data_dir: Path, run_id: str, rules_dir: Path
     )
     compared = compare_policies(facts, base, proposed, on).localCheckpoint()
     report = summarise(compared)
+    report["warnings"] = fact_warnings(months[0], base, proposed)
     return {
         "run_id": run_id,
         "month": months[0],

@@ -73,3 +73,14 @@ def test_same_rules_change_nothing(spark, data_dir, tmp_path):
 def test_a_run_without_facts_is_named(spark, data_dir):
     with pytest.raises(InputError, match="runs/nope/households"):
         run_whatif(spark, data_dir, "nope", RULES, "chongqing", PROPOSAL)
+
+
+def test_a_proposal_that_changes_how_facts_are_built_is_warned(spark, data_dir, tmp_path):
+    folder = tmp_path / "lookback" / "national" / "parameters" / "dibao"
+    folder.mkdir(parents=True)
+    (folder / "income_lookback_months.yaml").write_text(
+        "description: d\nunit: months\nlegal_basis: proposal\nvalues:\n  2021-07-01:\n    value: 6\n",
+        encoding="utf-8",
+    )
+    report = run_whatif(spark, data_dir, "r1", RULES, "chongqing", tmp_path / "lookback")
+    assert any("lookback_months" in w for w in report["warnings"])
