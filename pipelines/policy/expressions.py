@@ -106,7 +106,7 @@ def check_parameters(expr: Expression, params: ParameterSet, where: str) -> list
     problems = [
         f"{where}: expression '{expr.text}' refers to unknown parameter '{name}'"
         for name in expr.parameters
-        if name not in params.parameters
+        if name not in params.parameters and name not in params.broken
     ]
     listed = {_dotted(n.args[1]) for n in ast.walk(expr.tree)
               if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in MAP_FUNCTIONS}

@@ -88,6 +88,7 @@ class ParameterSet:
         self.chain = chain
         self.districts = districts or {}  # name -> region code -> Parameter
         self.roots = roots
+        self.broken: set[str] = set()  # names whose files had problems (see load_parameters)
 
     def names(self) -> list[str]:
         return sorted(self.parameters)
@@ -293,10 +294,17 @@ def _names(files: dict[str, Path]) -> dict[str, Path]:
 
 
 def load_parameters(rules_dir: Path | str, chain: tuple[str, ...] = ("national", "chongqing"),
-                    overlay: Path | str | None = None) -> ParameterSet:
-    """Read every parameter of the jurisdiction chain and its districts; report all problems together."""
+                    overlay: Path | str | None = None, problems: list[str] | None = None) -> ParameterSet:
+    """Read every parameter of the jurisdiction chain and its districts; report all problems together.
+
+    With a `problems` list, problems are added to it and the parameters that could be read are
+    returned (the policy loader goes on to check the rules, to report everything at once);
+    names whose files had problems are in `ParameterSet.broken`.
+    """
     roots = [Path(rules_dir)] + ([Path(overlay)] if overlay else [])
-    problems: list[str] = []
+    collect = problems is not None
+    problems = problems if collect else []
+    broken: set[str] = set()
     parameters: dict[str, Parameter] = {}
     districts: dict[str, dict[str, Parameter]] = {}
     for jurisdiction in chain:
@@ -305,7 +313,10 @@ def load_parameters(rules_dir: Path | str, chain: tuple[str, ...] = ("national",
                             "has no parameters folder")
             continue
         for name, path in _names(layered_files(roots, f"{jurisdiction}/parameters")).items():
+            before = len(problems)
             param = _read_parameter(path, name, problems)
+            if len(problems) > before:
+                broken.add(name)
             if param is not None:
                 parameters[name] = param
         codes = sorted({p.name for root in roots if (root / jurisdiction / "districts").is_dir()
@@ -328,6 +339,8 @@ def load_parameters(rules_dir: Path | str, chain: tuple[str, ...] = ("national",
         elif any(p.breakdown != parameters[name].breakdown for p in by_code.values()):
             problems.append(f"{parameters[name].file}: district overrides of '{name}' must use the "
                             "same breakdown")
-    if problems:
+    if problems and not collect:
         raise ConfigError(problems)
-    return ParameterSet(parameters, tuple(chain), districts, tuple(str(r) for r in roots))
+    found = ParameterSet(parameters, tuple(chain), districts, tuple(str(r) for r in roots))
+    found.broken = broken
+    return found

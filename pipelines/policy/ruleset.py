@@ -434,7 +434,7 @@ def load_policy(rules_dir: Path | str, name: str = "chongqing", overlay: Path | 
     if doc is None:
         raise ConfigError(problems)
     chain = tuple(doc.get("jurisdictions") or ("national", name))
-    params = load_parameters(rules_dir, chain, overlay)
+    params = load_parameters(rules_dir, chain, overlay, problems)
     for key in ("policy", "version", "rule_sets", "status"):
         if not doc.get(key):
             problems.append(f"{path}: missing key '{key}'")
@@ -517,7 +517,7 @@ def load_policy(rules_dir: Path | str, name: str = "chongqing", overlay: Path | 
     if statuses and statuses[-1].programme is not None:
         problems.append(f"{path}: the last status must have no programme (the household fits none)")
     margin_parameter = str(doc.get("borderline_margin", "dibao.borderline_margin"))
-    if margin_parameter not in params.parameters:
+    if margin_parameter not in params.parameters and margin_parameter not in params.broken:
         problems.append(f"{path}: borderline_margin parameter '{margin_parameter}' is unknown")
     if problems:
         raise ConfigError(problems)

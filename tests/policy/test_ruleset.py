@@ -105,3 +105,16 @@ def test_unknown_rule_set_and_status_programme(rules):
     joined = problems_of(rules)
     assert "'tekun'" in joined and "tekun.yaml" in joined
     assert "programme 'edge'" in joined
+
+
+def test_parameter_and_rule_problems_reported_together(rules):
+    param = rules / "chongqing" / "parameters" / "dibao" / "max_vehicles.yaml"
+    param.write_text(param.read_text(encoding="utf-8").replace("2013-01-01:", "2013-13-01:"), encoding="utf-8")
+    dibao = rules / "chongqing" / "dibao.yaml"
+    dibao.write_text(dibao.read_text(encoding="utf-8").replace("value: businesses_active", "value: busineses_active"),
+                     encoding="utf-8")
+    joined = problems_of(rules)
+    assert "max_vehicles.yaml: values key '2013-13-01' is not a date" in joined
+    assert "busineses_active" in joined
+    # the broken parameter is not also reported as unknown where a rule reads it
+    assert "unknown parameter 'dibao.max_vehicles'" not in joined
