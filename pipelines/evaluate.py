@@ -158,6 +158,27 @@ def status_columns(policy: Policy, on: dt.date) -> tuple[str, str]:
             f"CAST(round(CASE {' '.join(benefit)} ELSE 0 END, 2) AS {DECIMAL})")
 
 
+def facts_frame(spark, month: str, households: list[dict]) -> DataFrame:
+    """A facts DataFrame from plain dicts (rule cases, tests): every fact of the catalog, typed,
+    with its default where a household does not give it; `member_exclusions` defaults to "[]"."""
+    from pyspark.sql import types as T
+
+    dec = T.DecimalType(20, 2)
+    kinds = {"text": T.StringType(), "count": T.IntegerType(), "amount": dec,
+             "amounts_by_code": T.MapType(T.StringType(), dec)}
+    schema = T.StructType(
+        [T.StructField("month", T.StringType()), T.StructField("household_id", T.StringType())]
+        + [T.StructField(name, kinds[f.kind]) for name, f in FACTS.items()]
+        + [T.StructField("member_exclusions", T.StringType())]
+    )
+    rows = []
+    for given in households:
+        facts = {name: f.default() for name, f in FACTS.items()} | given
+        rows.append([month, str(given["household_id"]), *[facts[n] for n in FACTS],
+                     given.get("member_exclusions", "[]")])
+    return spark.createDataFrame(rows, schema)
+
+
 def evaluate(facts: DataFrame, policy: Policy, on: dt.date) -> DataFrame:
     """Decisions: per household the formulas, rule results, programmes, status and benefit."""
     staged = with_formulas(facts, policy, on).select("*", *rule_columns(policy, on))

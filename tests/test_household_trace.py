@@ -8,13 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from pyspark.sql import types as T
 
 from pipelines.errors import InputError
-from pipelines.evaluate import evaluate
+from pipelines.evaluate import evaluate, facts_frame
 from pipelines.household_trace import explain_household, load_trace, render_trace
 from pipelines.policy import load_policy
-from pipelines.policy.facts import FACTS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ON = date(2025, 7, 1)
@@ -39,21 +37,7 @@ HOUSEHOLDS = [
 
 @pytest.fixture(scope="module")
 def data_dir(spark, tmp_path_factory) -> Path:
-    dec = T.DecimalType(20, 2)
-    kinds = {"text": T.StringType(), "count": T.IntegerType(), "amount": dec,
-             "amounts_by_code": T.MapType(T.StringType(), dec)}
-    schema = T.StructType(
-        [T.StructField("month", T.StringType()), T.StructField("household_id", T.StringType())]
-        + [T.StructField(name, kinds[f.kind]) for name, f in FACTS.items()]
-        + [T.StructField("member_exclusions", T.StringType())]
-    )
-    rows = []
-    for given in HOUSEHOLDS:
-        facts = {name: f.default() for name, f in FACTS.items()}
-        facts.update(urban_rural="urban", **given)
-        rows.append(["2025-07", given["household_id"], *[facts[n] for n in FACTS],
-                     given.get("member_exclusions", "[]")])
-    frame = spark.createDataFrame(rows, schema)
+    frame = facts_frame(spark, "2025-07", [{"urban_rural": "urban", **given} for given in HOUSEHOLDS])
     policy = load_policy(PROJECT_ROOT / "rules")
     root = tmp_path_factory.mktemp("data")
     run_dir = root / "runs" / RUN

@@ -3,11 +3,10 @@
 from decimal import Decimal
 
 import pytest
-from pyspark.sql import types as T
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.errors import InputError
-from pipelines.policy.facts import FACTS
+from pipelines.evaluate import facts_frame
 from pipelines.whatif import run_whatif
 
 PROPOSAL = PROJECT_ROOT / "rules" / "proposals" / "standard-800-660"
@@ -32,17 +31,8 @@ HOUSEHOLDS = [
 
 @pytest.fixture(scope="module")
 def data_dir(spark, tmp_path_factory):
-    dec = T.DecimalType(20, 2)
-    kinds = {"text": T.StringType(), "count": T.IntegerType(), "amount": dec,
-             "amounts_by_code": T.MapType(T.StringType(), dec)}
-    schema = T.StructType([T.StructField("month", T.StringType()), T.StructField("household_id", T.StringType())]
-                          + [T.StructField(n, kinds[f.kind]) for n, f in FACTS.items()])
-    rows = []
-    for given in HOUSEHOLDS:
-        facts = {name: f.default() for name, f in FACTS.items()} | given
-        rows.append(["2025-07", given["household_id"], *[facts[n] for n in FACTS]])
     root = tmp_path_factory.mktemp("whatif")
-    spark.createDataFrame(rows, schema).write.parquet(str(root / "runs" / "r1" / "households"))
+    facts_frame(spark, "2025-07", HOUSEHOLDS).write.parquet(str(root / "runs" / "r1" / "households"))
     return root
 
 

@@ -178,25 +178,12 @@ def mismatches(case: Case, decision: dict[str, Any], engine: str) -> list[str]:
 
 def spark_decisions(spark, policy: Policy, cases: list[Case]) -> dict[tuple[str, int], dict[str, Any]]:
     """Run the cases (of any files) through the engine's Spark evaluator, one job per period."""
-    from pyspark.sql import types as T
+    from pipelines.evaluate import evaluate, facts_frame
 
-    from pipelines.evaluate import evaluate
-
-    dec = T.DecimalType(20, 2)
-    kinds = {"text": T.StringType(), "count": T.IntegerType(), "amount": dec,
-             "amounts_by_code": T.MapType(T.StringType(), dec)}
-    schema = T.StructType(
-        [T.StructField("month", T.StringType()), T.StructField("household_id", T.StringType())]
-        + [T.StructField(name, kinds[f.kind]) for name, f in FACTS.items()]
-    )
     out: dict[tuple[str, int], dict[str, Any]] = {}
     for period in sorted({c.period for c in cases}):
         batch = {str(n): c for n, c in enumerate(cases) if c.period == period}
-        rows = []
-        for n, c in batch.items():
-            facts = c.facts()
-            rows.append([period, n, *[facts[name] for name in FACTS]])
-        frame = spark.createDataFrame(rows, schema)
+        frame = facts_frame(spark, period, [c.facts() | {"household_id": n} for n, c in batch.items()])
         for row in evaluate(frame, policy, next(iter(batch.values())).on).collect():
             case = batch[row["household_id"]]
             out[(case.file, case.index)] = {

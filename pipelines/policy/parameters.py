@@ -18,10 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipelines.errors import ConfigError
-from pipelines.policy.yamlio import load_yaml
+from pipelines.policy.yamlio import read_mapping
 
 REQUIRED_KEYS = ("description", "unit", "legal_basis", "values")
 CONFIDENCE = ("sure", "likely", "open")
@@ -212,13 +210,8 @@ def _check_value(path: Path, where: str, value: Any, doc: dict, problems: list[s
 
 
 def _read_parameter(path: Path, name: str, problems: list[str], district: str | None = None) -> Parameter | None:
-    try:
-        doc = load_yaml(path)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        problems.append(f"{path}: not valid YAML ({exc})")
-        return None
-    if not isinstance(doc, dict):
-        problems.append(f"{path}: expected a mapping with keys {', '.join(REQUIRED_KEYS)}")
+    doc = read_mapping(path, problems, f"a mapping with keys {', '.join(REQUIRED_KEYS)}")
+    if doc is None:
         return None
     missing = [k for k in REQUIRED_KEYS if not doc.get(k)]
     if missing:

@@ -22,8 +22,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipelines.errors import ConfigError
 from pipelines.policy.expressions import (
     COMPARATORS,
@@ -35,7 +33,7 @@ from pipelines.policy.expressions import (
 )
 from pipelines.policy.facts import FACTS
 from pipelines.policy.parameters import ParameterSet, layered_files, load_parameters
-from pipelines.policy.yamlio import load_yaml
+from pipelines.policy.yamlio import read_mapping
 
 TIERS = ("hard_event", "threshold", "inconsistency", "verify_identity")
 RULE_KEYS = ("id", "version", "legal_basis", "value", "op", "threshold")
@@ -267,18 +265,6 @@ def _margin(value: Decimal | None, threshold: Decimal | None) -> Decimal | None:
     return ((value - threshold) / threshold).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
-def _read_yaml(path: Path, problems: list[str]) -> dict | None:
-    try:
-        doc = load_yaml(path)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        problems.append(f"{path}: not valid YAML ({exc})")
-        return None
-    if not isinstance(doc, dict):
-        problems.append(f"{path}: expected a mapping")
-        return None
-    return doc
-
-
 def _date_key(entry: dict, key: str, where: str, problems: list[str]) -> dt.date | None:
     raw = entry.get(key)
     if raw is None:
@@ -352,7 +338,7 @@ def _formulas(roots: list[Path], chain: tuple[str, ...], params: ParameterSet,
         if path is None:
             continue
         files.append(str(path))
-        doc = _read_yaml(path, problems)
+        doc = read_mapping(path, problems)
         if doc is None:
             continue
         entries = doc.get("formulas")
@@ -430,7 +416,7 @@ def load_policy(rules_dir: Path | str, name: str = "chongqing", overlay: Path | 
     if path is None:
         raise ConfigError(f"{rules_dir / name / 'policy.yaml'}: policy '{name}' not found under {rules_dir}")
     problems: list[str] = []
-    doc = _read_yaml(path, problems)
+    doc = read_mapping(path, problems)
     if doc is None:
         raise ConfigError(problems)
     chain = tuple(doc.get("jurisdictions") or ("national", name))
@@ -452,7 +438,7 @@ def load_policy(rules_dir: Path | str, name: str = "chongqing", overlay: Path | 
             problems.append(f"{path}: rule_sets: '{set_name}' has no file {rules_dir / name / (set_name + '.yaml')}")
             continue
         files.append(str(set_path))
-        sdoc = _read_yaml(set_path, problems)
+        sdoc = read_mapping(set_path, problems)
         if sdoc is None:
             continue
         for key in ("ruleset", "programme", "version", "eligible_if", "benefit"):

@@ -25,3 +25,16 @@ _TextDates.yaml_implicit_resolvers = {
 def load_yaml(path: Path) -> Any:
     """The YAML document at `path`, dates as text; raises yaml.YAMLError or UnicodeDecodeError."""
     return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_TextDates)  # noqa: S506 (a SafeLoader)
+
+
+def read_mapping(path: Path, problems: list[str], expected: str = "a mapping") -> dict | None:
+    """The mapping at `path`, or None with the problem (file and what was expected) added."""
+    try:
+        doc = load_yaml(path)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        problems.append(f"{path}: not valid YAML ({exc})")
+        return None
+    if not isinstance(doc, dict):
+        problems.append(f"{path}: expected {expected}")
+        return None
+    return doc
