@@ -26,7 +26,9 @@ demo: check-java install
 	$(WV) run --data $(DEMO_DATA) --month $(DEMO_MONTH)
 	$(WV) evaluate --data $(DEMO_DATA) --run $(DEMO_MONTH)-monthly
 	$(WV) quarantine --data $(DEMO_DATA) --run $(DEMO_MONTH)-monthly --export $(DEMO_DATA)/runs/$(DEMO_MONTH)-monthly/quarantine_export
+	$(WV) whatif --data $(DEMO_DATA) --run $(DEMO_MONTH)-monthly --rules rules/proposals/standard-800-660
 	@echo "Data Docs: $(DEMO_DATA)/runs/$(DEMO_MONTH)-monthly/data_docs/index.html"
+	@echo "A household's trace: $(WV) explain HOUSEHOLD_ID --data $(DEMO_DATA) --run $(DEMO_MONTH)-monthly (ids in the flags above)"
 
 lint: install
 	$(VENV)/bin/ruff check pipelines tests dags
