@@ -223,6 +223,28 @@ def explain(
 
 @app.command()
 @_engine_errors
+def case(
+    household: str = typer.Argument(..., help="household id"),
+    run_id: str = typer.Option(..., "--run", help="run id, e.g. 2025-07-monthly"),
+    out: Path = typer.Option(None, "--out", help="output folder (default runs/<run>/cases)"),
+    lang: str = typer.Option("zh", "--lang", help="zh (English labels beside) or en"),
+    unmasked: bool = typer.Option(False, "--unmasked", help="show raw personal data (logged)"),
+    data: Path = DataOpt,
+) -> None:
+    """A household's case file: flags, evidence, rule trace and linked records, as HTML and JSON."""
+    from pipelines.case_file import write_case
+
+    settings = _settings(None, data_dir=data)
+    if unmasked:
+        console.print("[yellow]unmasked case file: raw personal data is shown; this view is logged[/]")
+    paths = write_case(settings.data_dir, run_id, household, out, unmasked=unmasked, lang=lang,
+                       schemas_dir=settings.schemas_dir)
+    for path in paths:
+        console.print(str(path), markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+@_engine_errors
 def whatif(
     run_id: str = typer.Option(..., "--run", help="run id whose household facts are evaluated"),
     rules: Path = typer.Option(..., "--rules", help="proposal folder laid out like rules/ (only changed files)"),

@@ -87,7 +87,10 @@ def rule_columns(policy: Policy, on: dt.date) -> list[Column]:
                              f"AND {in_force})")
 
     def holds(rule: Rule) -> str:
-        return " AND ".join([compared[rule.id], *[holds(policy.rule(r)) for r in rule.requires]])
+        parts = [compared[rule.id], *[f"({holds(policy.rule(r))})" for r in rule.requires]]
+        if rule.requires_any:
+            parts.append("(" + " OR ".join(f"({holds(policy.rule(r))})" for r in rule.requires_any) + ")")
+        return " AND ".join(parts)
 
     out = []
     for i, rule in enumerate(policy.rules):
@@ -107,6 +110,7 @@ def rule_columns(policy: Policy, on: dt.date) -> list[Column]:
             "op": sql_text(rule.op),
             "threshold_expression": sql_text(rule.threshold.text),
             "requires": sql_text(",".join(rule.requires)),
+            "requires_any": sql_text(",".join(rule.requires_any)),
             "value": value,
             "threshold": threshold,
             "fired": fired,

@@ -20,6 +20,7 @@ from pyspark.sql import functions as F
 from pipelines.household import FACT_EVIDENCE
 from pipelines.masking import mask_key
 from pipelines.policy import RuleSet
+from pipelines.policy.facts import FACTS
 from pipelines.schemas import Schema
 
 TIER_ORDER = {"hard_event": 0, "threshold": 1, "inconsistency": 2, "verify_identity": 3}
@@ -92,6 +93,11 @@ def _pct(margin: Decimal | None) -> str:
     return "—" if margin is None else f"{margin * 100:.1f}%"
 
 
+def _whole(value: Decimal | None) -> Any:
+    """A count for a sentence ("1 名成员", not "1.00 名")."""
+    return None if value is None else int(value) if value == value.to_integral_value() else str(value)
+
+
 def _first_day(month: str) -> dt.date:
     return dt.date.fromisoformat(f"{month}-01")
 
@@ -161,9 +167,10 @@ def build_flags(
             "records": records,
         }
         evidence_json = json.dumps(evidence, ensure_ascii=False, sort_keys=True)
+        counted = rule.value.text in FACTS and FACTS[rule.value.text].kind == "count"
         fields = _Blank(
-            value=_plain(f["value"]),
-            threshold=_plain(f["threshold"]),
+            value=_whole(f["value"]) if counted else _plain(f["value"]),
+            threshold=_whole(f["threshold"]) if counted else _plain(f["threshold"]),
             margin_pct=_pct(f["margin"]),
             members=f["members_counted"],
             homes=f["homes"],

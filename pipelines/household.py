@@ -40,6 +40,7 @@ from pipelines.policy import ParameterSet
 SUM_FACTS = ("deposits", "securities", "insurance_cash_value")
 COUNT_FACTS = (
     "members_in_custody",
+    "members_enrolled_elsewhere",
     "deceased_members",
     "state_payroll_members",
     "vehicles_nonexempt",
@@ -60,6 +61,7 @@ FACT_EVIDENCE = {
     "member_exclusions": ("members_in_custody",),
     "members_counted": ("members_in_custody",),
     "deceased_members": ("deceased_members",),
+    "members_enrolled_elsewhere": ("members_enrolled_elsewhere",),
     "state_payroll_members": ("state_payroll_members",),
     "vehicles_nonexempt": ("vehicles_nonexempt",),
     "businesses_active": ("businesses_active",),
@@ -126,8 +128,47 @@ class Period:
         )
 
 
-def contributions(clean: dict[str, DataFrame], links: DataFrame, period: Period) -> DataFrame:
-    """Every linked record that adds to a household fact for the period."""
+def duplicate_contributions(duplicates: DataFrame, roster: DataFrame) -> DataFrame:
+    """A member also enrolled in another household: one contribution per other enrolment.
+
+    `duplicates` is the roster linked to itself (pipelines/link/duplicates.py); only matches
+    across two households count. The record shown is the other enrolment's roster row, with
+    how the two were found to be one person."""
+    pairs = duplicates.where((F.col("band") == "match") & ~F.col("same_household"))
+    sides = [
+        pairs.select(F.col(f"person_key_{me}").alias("person_key"), F.col(f"household_{me}").alias("household_id"),
+                     F.col(f"person_key_{other}").alias("_other"), F.col(f"household_{other}").alias("_other_household"),
+                     "method", "probability", "evidence")
+        for me, other in (("a", "b"), ("b", "a"))
+    ]
+    rows = roster.select(
+        F.concat_ws("-", "household_id", F.col("member_no").cast("string")).alias("_other"),
+        F.col("region_code").alias("_other_region"), "_source", "_as_of", "_file", "_row",
+    )
+    joined = sides[0].unionByName(sides[1]).join(rows, "_other")
+    return joined.select(
+        "household_id",
+        "person_key",
+        F.lit("members_enrolled_elsewhere").alias("fact"),
+        F.col("person_key").alias("item"),
+        F.lit(1).cast(DECIMAL).alias("amount"),
+        F.col("_source").alias("source"),
+        F.col("_other").alias("record_key"),
+        F.col("_as_of").alias("as_of"),
+        F.col("_file").alias("file"),
+        F.col("_row").alias("row"),
+        F.to_json(F.struct(F.col("_other_household").alias("other_household"),
+                           F.col("_other_region").alias("other_region_code"))).alias("detail"),
+        F.col("method").alias("link_method"),
+        F.col("probability").alias("link_score"),
+        F.col("evidence").alias("link_evidence"),
+    )
+
+
+def contributions(clean: dict[str, DataFrame], links: DataFrame, period: Period,
+                  duplicates: DataFrame | None = None) -> DataFrame:
+    """Every linked record that adds to a household fact for the period (and, given the roster's
+    duplicates, every other enrolment of a member)."""
     accepted = links.where(F.col("method") != "clerical").select(
         "person_key", "household_id", "source", F.col("source_record_key").alias("record_key"),
         "method", "score", "evidence",
@@ -181,6 +222,9 @@ def contributions(clean: dict[str, DataFrame], links: DataFrame, period: Period)
                                   F.struct("uscc", "entity_name", "entity_type", "role", "status")))
     if (df := linked("social_insurance")) is not None:
         parts.extend(income_contributions(df, period))
+    if duplicates is not None and "roster" in clean:
+        active = clean["roster"].where(F.col("status") == "active")
+        parts.append(duplicate_contributions(duplicates, active))
     result = reduce(DataFrame.unionByName, parts)
     # a member in custody is not counted, so nothing of theirs counts but the custody itself
     held = result.where(F.col("fact") == "members_in_custody").select("person_key").distinct()
@@ -253,6 +297,7 @@ def facts(roster: DataFrame, contrib: DataFrame, period: Period) -> DataFrame:
         count("members_in_custody"),
         F.coalesce(F.col("member_exclusions"), F.lit("[]")).alias("member_exclusions"),
         count("deceased_members"),
+        count("members_enrolled_elsewhere"),
         count("state_payroll_members"),
         count("vehicles_nonexempt"),
         count("businesses_active"),

@@ -146,11 +146,11 @@ def _region(code: Any) -> str:
     return f"{code} {name}" if name and name != str(code) else str(code or "—")
 
 
-def _span(start: Any, end: Any, t: dict[str, str]) -> str:
+def validity_span(start: Any, end: Any, t: dict[str, str]) -> str:
     return t["span"].format(start or "—", end) if end else t["span_open"].format(start or "—")
 
 
-def _param_value(value: Any, urban_rural: str | None, t: dict[str, str]) -> str:
+def parameter_value_text(value: Any, urban_rural: str | None, t: dict[str, str]) -> str:
     def plain(x: Any) -> str:
         return f"{x:,}" if isinstance(x, int) and not isinstance(x, bool) else str(x)
     if isinstance(value, dict):  # a breakdown: the household's own entry first
@@ -237,7 +237,7 @@ def _rule(result: dict[str, Any], meta: dict[str, Any], ur: str | None, t: dict[
         head += f" · {t['flag']} {result['flag_code']} ({t['tier']}: {tier})"
     out.append(f"    {head}")
     if not result.get("in_force", True):
-        span = _span(meta.get("effective_from"), meta.get("effective_to"), t)
+        span = validity_span(meta.get("effective_from"), meta.get("effective_to"), t)
         out.append(f"    ** {t['not_in_force']}: {span} **")
     out.append(f"    {t['test']}: {result.get('value_expression')} {result.get('op')} {result.get('threshold_expression')}")
     out.append(f"    {t['computed']}: {_num(result.get('value'))} {result.get('op')} {_num(result.get('threshold'))}")
@@ -256,8 +256,8 @@ def _rule(result: dict[str, Any], meta: dict[str, Any], ur: str | None, t: dict[
         out.append(f"    {t['parameters']}:")
     for p in params:
         conf = CONFIDENCE[lang].get(p.get("confidence"), p.get("confidence"))
-        span = _span(p.get("effective_from"), p.get("effective_to"), t)
-        out.append(f"      {p.get('name')} = {_param_value(p.get('value'), ur, t)}  ({span}; {t['confidence']}: {conf})")
+        span = validity_span(p.get("effective_from"), p.get("effective_to"), t)
+        out.append(f"      {p.get('name')} = {parameter_value_text(p.get('value'), ur, t)}  ({span}; {t['confidence']}: {conf})")
         out.append(f"        {t['reference']}: {p.get('reference') or '—'}")
         if p.get("district"):
             out.append(f"        {t['district']}: {_region(p['district'])}")

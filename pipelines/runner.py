@@ -139,7 +139,8 @@ def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, lo
 
     # household facts
     say("household facts")
-    contrib = household.contributions(clean, links, period)
+    duplicates = spark.read.parquet(str(run_dir / "duplicates"))
+    contrib = household.contributions(clean, links, period, duplicates)
     write_spark(contrib, run_dir / "contributions", ["household_id", "fact", "source", "record_key"])
     contrib = spark.read.parquet(str(run_dir / "contributions"))
     facts = household.facts(roster, contrib, period)

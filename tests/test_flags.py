@@ -65,6 +65,8 @@ def test_order_ids_evidence_and_explanations():
     assert evidence["rule"]["legal_basis"] and evidence["test"]["threshold"] == "18480.00"
     assert "20000.00" in assets["explanation_zh"] and "18480.00" in assets["explanation_zh"]
     assert "8.2%" in assets["explanation_zh"] and assets["borderline"]
+    # counts read as whole numbers in the sentences, amounts with their cents
+    assert "有 1 辆" in flags[1]["explanation_zh"] and "1.00" not in flags[1]["explanation_zh"]
     deceased = json.loads(flags[0]["evidence"])
     assert deceased["records"][0]["record_key"] == "5001**********1234"
 

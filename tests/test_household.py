@@ -143,16 +143,17 @@ def test_one_row_per_household_with_active_members_in_the_contract_types(world):
     assert sorted(f) == ["H1", "H2", "H3", "H4"]
     assert out.columns == [
         "month", "household_id", "region_code", "urban_rural", "members_enrolled",
-        "members_in_custody", "member_exclusions", "deceased_members", "state_payroll_members",
-        "vehicles_nonexempt", "businesses_active", "income_by_type", "countable_income_total",
+        "members_in_custody", "member_exclusions", "deceased_members", "members_enrolled_elsewhere",
+        "state_payroll_members", "vehicles_nonexempt", "businesses_active", "income_by_type", "countable_income_total",
         "excluded_income_total", "deposits", "securities", "insurance_cash_value", "homes",
         "home_area", "commercial_properties", "new_work_months", "new_work_income",
         "declared_income", "benefit_amount",
     ]
     types = dict(out.dtypes)
     assert {c for c, t in types.items() if t == "int"} == {
-        "members_enrolled", "members_in_custody", "deceased_members", "state_payroll_members",
-        "vehicles_nonexempt", "businesses_active", "homes", "commercial_properties", "new_work_months",
+        "members_enrolled", "members_in_custody", "deceased_members", "members_enrolled_elsewhere",
+        "state_payroll_members", "vehicles_nonexempt", "businesses_active", "homes",
+        "commercial_properties", "new_work_months",
     }
     assert types["income_by_type"] == "map<string,decimal(20,2)>"
     assert types["home_area"] == types["insurance_cash_value"] == "decimal(20,2)"
@@ -257,3 +258,28 @@ def test_every_fact_has_its_evidence(world):
     assert "members_in_custody" in FACT_EVIDENCE["per_capita_income"]
     contributed = {ev for evs in FACT_EVIDENCE.values() for ev in evs}
     assert facts_seen <= contributed
+
+
+def test_a_member_enrolled_in_another_household(spark):
+    from pipelines.household import duplicate_contributions
+
+    roster = frame(spark, "household_id string, member_no bigint, region_code string, status string", [
+        ("H1", 1, "500101", "active"), ("H1", 2, "500101", "active"),
+        ("H9", 1, "500242", "active"), ("H9", 2, "500242", "active"),
+    ], "roster")
+    duplicates = spark.createDataFrame([
+        # the same person in H1 and H9: both households count one member enrolled elsewhere
+        ("H1-2", "H9-1", "H1", "H9", False, "id_exact", "match", 1.0, "{}"),
+        # a possible match is for the clerical queue, not a fact
+        ("H1-1", "H9-2", "H1", "H9", False, "probabilistic", "possible", 0.7, "{}"),
+        # a pair within one household is not an enrolment elsewhere
+        ("H9-1", "H9-2", "H9", "H9", True, "id_exact", "match", 1.0, "{}"),
+    ], "person_key_a string, person_key_b string, household_a string, household_b string, "
+       "same_household boolean, method string, band string, probability double, evidence string")
+    rows = [r.asDict() for r in duplicate_contributions(duplicates, roster).orderBy("household_id").collect()]
+    assert [(r["household_id"], r["person_key"], r["record_key"]) for r in rows] == [
+        ("H1", "H1-2", "H9-1"), ("H9", "H9-1", "H1-2"),
+    ]
+    assert json.loads(rows[0]["detail"]) == {"other_household": "H9", "other_region_code": "500242"}
+    assert rows[0]["file"] == "landing/roster.csv" and rows[0]["row"] == 4  # the other enrolment's row
+    assert rows[0]["link_method"] == "id_exact" and rows[0]["fact"] == "members_enrolled_elsewhere"

@@ -17,8 +17,11 @@ class Fact:
     kind: str  # text, count, amount, amounts_by_code
     zh: str
     en: str
+    unknown_by_default: bool = False  # a case that does not state it has no value, not zero
 
     def default(self) -> Any:
+        if self.unknown_by_default:
+            return None
         return {"text": None, "count": 0, "amount": Decimal(0), "amounts_by_code": {}}[self.kind]
 
 
@@ -30,6 +33,7 @@ FACTS = {
         Fact("members_enrolled", "count", "在册人数", "members enrolled"),
         Fact("members_in_custody", "count", "服刑或强制隔离戒毒人数", "members in custody"),
         Fact("deceased_members", "count", "已死亡的在册人数", "members deceased"),
+        Fact("members_enrolled_elsewhere", "count", "在其他家庭重复在册的人数", "members also enrolled in another household"),
         Fact("state_payroll_members", "count", "财政供养人数", "members on the state payroll"),
         Fact("income_by_type", "amounts_by_code", "追溯期内分类收入", "income by type over the look-back"),
         Fact("countable_income_total", "amount", "计入收入合计", "countable income"),
@@ -44,7 +48,8 @@ FACTS = {
         Fact("businesses_active", "count", "存续市场主体数", "active businesses"),
         Fact("new_work_months", "count", "新就业月数", "months of new work"),
         Fact("new_work_income", "amount", "新就业收入", "income from new work"),
-        Fact("declared_income", "amount", "申报收入", "declared income"),
+        # a declaration not stated in a rule case is unknown: nothing to compare with
+        Fact("declared_income", "amount", "申报月收入", "declared monthly income", unknown_by_default=True),
         Fact("benefit_amount", "amount", "现发保障金", "benefit paid now"),
     )
 }

@@ -3,7 +3,8 @@
 - Formulas (`<jurisdiction>/formulas.yaml`) derive figures such as per-capita income from the
   household facts; a later jurisdiction replaces a formula of the same name.
 - A rule compares a fact or formula expression (`value`) with a threshold expression using `op`;
-  when the comparison holds (and every rule it `requires` holds too), the rule *holds*. A rule with a `flag_code` raises that point for
+  when the comparison holds (and every rule it `requires` holds too, and one of `requires_any`
+  when given), the rule *holds*. A rule with a `flag_code` raises that point for
   review when it holds. A rule may carry `effective_from` / `effective_to`; outside them it is
   not in force and does not hold.
 - A rule set (`<province>/<programme>.yaml`) names a programme (低保, 低保边缘, 渐退), its own rules,
@@ -72,6 +73,7 @@ class Rule:
     ruleset: str
     file: str
     requires: tuple[str, ...] = ()
+    requires_any: tuple[str, ...] = ()
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -174,7 +176,8 @@ class Policy:
 
         def holds_(rule_id: str) -> bool:
             rule = self.rule(rule_id)
-            return compared[rule_id][2] and all(holds_(r) for r in rule.requires)
+            return (compared[rule_id][2] and all(holds_(r) for r in rule.requires)
+                    and (not rule.requires_any or any(holds_(r) for r in rule.requires_any)))
 
         results = {}
         for rule in self.rules:
@@ -227,7 +230,8 @@ class Policy:
                 {"id": r.id, "version": r.version, "ruleset": r.ruleset, "title_zh": r.title_zh,
                  "title_en": r.title_en, "flag_code": r.flag_code, "tier": r.tier,
                  "legal_basis": r.legal_basis, "value": r.value.text, "op": r.op,
-                 "threshold": r.threshold.text, "requires": list(r.requires), "in_force": r.in_force(on),
+                 "threshold": r.threshold.text, "requires": list(r.requires),
+                 "requires_any": list(r.requires_any), "in_force": r.in_force(on),
                  "effective_from": r.effective_from.isoformat() if r.effective_from else None,
                  "effective_to": r.effective_to.isoformat() if r.effective_to else None,
                  "file": self.params.display(r.file)}
@@ -326,6 +330,7 @@ def _rule(entry: dict, where: str, ruleset: str, file: str, params: ParameterSet
         ruleset=ruleset,
         file=file,
         requires=tuple(str(r) for r in (entry.get("requires") or [])),
+        requires_any=tuple(str(r) for r in (entry.get("requires_any") or [])),
     )
 
 
@@ -389,7 +394,7 @@ def _formulas(roots: list[Path], chain: tuple[str, ...], params: ParameterSet,
 def _requirement_cycles(rules: dict[str, Rule]) -> list[str]:
     cyclic = []
     for start in rules:
-        seen, stack = set(), list(rules[start].requires)
+        seen, stack = set(), [*rules[start].requires, *rules[start].requires_any]
         while stack:
             current = stack.pop()
             if current == start:
@@ -398,7 +403,7 @@ def _requirement_cycles(rules: dict[str, Rule]) -> list[str]:
             if current in seen or current not in rules:
                 continue
             seen.add(current)
-            stack.extend(rules[current].requires)
+            stack.extend((*rules[current].requires, *rules[current].requires_any))
     return cyclic
 
 
@@ -479,7 +484,7 @@ def load_policy(rules_dir: Path | str, name: str = "chongqing", overlay: Path | 
             conditions=tuple(conditions), benefit=benefit or parse_expression("0", "benefit"),
         ))
     for rule in rules.values():
-        for req in rule.requires:
+        for req in (*rule.requires, *rule.requires_any):
             if req not in declared:
                 problems.append(f"{rule.file}: rule '{rule.id}' requires rule '{req}', which no rule set defines")
     cyclic = _requirement_cycles(rules)
