@@ -34,6 +34,7 @@ from pipelines.household_income import (
     no_income,
 )
 from pipelines.household_property import property_contributions, property_facts
+from pipelines.link.registries import person_key
 from pipelines.policy import ParameterSet
 
 # base fact → how its contributions aggregate
@@ -142,7 +143,7 @@ def duplicate_contributions(duplicates: DataFrame, roster: DataFrame) -> DataFra
         for me, other in (("a", "b"), ("b", "a"))
     ]
     rows = roster.select(
-        F.concat_ws("-", "household_id", F.col("member_no").cast("string")).alias("_other"),
+        person_key().alias("_other"),
         F.col("region_code").alias("_other_region"), "_source", "_as_of", "_file", "_row",
     )
     joined = sides[0].unionByName(sides[1]).join(rows, "_other")

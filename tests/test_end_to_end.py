@@ -17,14 +17,17 @@ from pipelines.synth import SynthConfig, generate
 pytestmark = pytest.mark.slow
 
 MONTH = "2025-07"
-SKELETON_CODES = {"DECEASED_MEMBER", "INCOME_ABOVE_STANDARD", "FINANCIAL_ASSETS_ABOVE_LIMIT", "VEHICLE_OWNED", "ACTIVE_BUSINESS"}
+SKELETON_CODES = {"DECEASED_MEMBER", "INCOME_ABOVE_STANDARD", "FINANCIAL_ASSETS_ABOVE_LIMIT", "VEHICLE_OWNED", "ACTIVE_BUSINESS",
+                  "DUPLICATE_ENROLMENT", "INCOME_UNDER_DECLARED"}
 LOOKALIKE_WOULD_RAISE = {
     "SCRAPPED_CAR": {"VEHICLE_OWNED"},
     "DISABLED_WHEELCHAIR": {"VEHICLE_OWNED"},
     "REVOKED_BUSINESS": {"ACTIVE_BUSINESS"},
     "SAVINGS_JUST_UNDER": {"FINANCIAL_ASSETS_ABOVE_LIMIT"},
-    "CUSTODY_MEMBER": {"INCOME_ABOVE_STANDARD", "FINANCIAL_ASSETS_ABOVE_LIMIT"},
+    "CUSTODY_MEMBER": {"INCOME_ABOVE_STANDARD", "FINANCIAL_ASSETS_ABOVE_LIMIT", "MEMBER_IN_CUSTODY"},
     "RESIDENT_PENSION": {"INCOME_ABOVE_STANDARD"},
+    "NAMESAKE_OTHER_HOUSEHOLD": {"DUPLICATE_ENROLMENT"},
+    "DECLARED_WITHIN_TOLERANCE": {"INCOME_UNDER_DECLARED"},
 }
 
 
@@ -56,7 +59,8 @@ def test_no_lookalike_is_flagged(finished):
     data, _, result = finished
     planted = pq.read_table(data / "truth" / "planted.parquet").to_pylist()
     lookalikes = [p for p in planted if p["kind"] == "lookalike"]
-    assert {p["code"] for p in lookalikes} >= {"SCRAPPED_CAR", "DISABLED_WHEELCHAIR", "REVOKED_BUSINESS", "SAVINGS_JUST_UNDER", "CUSTODY_MEMBER"}
+    assert {p["code"] for p in lookalikes} >= {"SCRAPPED_CAR", "DISABLED_WHEELCHAIR", "REVOKED_BUSINESS", "SAVINGS_JUST_UNDER",
+                                               "CUSTODY_MEMBER", "NAMESAKE_OTHER_HOUSEHOLD", "DECLARED_WITHIN_TOLERANCE"}
     wrongly = [
         p for p in lookalikes
         if any((p["household_id"], code) in _flags(result) for code in LOOKALIKE_WOULD_RAISE.get(p["code"], ()))

@@ -269,16 +269,16 @@ def test_a_member_enrolled_in_another_household(spark):
     ], "roster")
     duplicates = spark.createDataFrame([
         # the same person in H1 and H9: both households count one member enrolled elsewhere
-        ("H1-2", "H9-1", "H1", "H9", False, "id_exact", "match", 1.0, "{}"),
+        ("H1-02", "H9-01", "H1", "H9", False, "id_exact", "match", 1.0, "{}"),
         # a possible match is for the clerical queue, not a fact
-        ("H1-1", "H9-2", "H1", "H9", False, "probabilistic", "possible", 0.7, "{}"),
+        ("H1-01", "H9-02", "H1", "H9", False, "probabilistic", "possible", 0.7, "{}"),
         # a pair within one household is not an enrolment elsewhere
-        ("H9-1", "H9-2", "H9", "H9", True, "id_exact", "match", 1.0, "{}"),
+        ("H9-01", "H9-02", "H9", "H9", True, "id_exact", "match", 1.0, "{}"),
     ], "person_key_a string, person_key_b string, household_a string, household_b string, "
        "same_household boolean, method string, band string, probability double, evidence string")
     rows = [r.asDict() for r in duplicate_contributions(duplicates, roster).orderBy("household_id").collect()]
     assert [(r["household_id"], r["person_key"], r["record_key"]) for r in rows] == [
-        ("H1", "H1-2", "H9-1"), ("H9", "H9-1", "H1-2"),
+        ("H1", "H1-02", "H9-01"), ("H9", "H9-01", "H1-02"),
     ]
     assert json.loads(rows[0]["detail"]) == {"other_household": "H9", "other_region_code": "500242"}
     assert rows[0]["file"] == "landing/roster.csv" and rows[0]["row"] == 4  # the other enrolment's row

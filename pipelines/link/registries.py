@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import reduce
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from pipelines.link import fellegi_sunter as fs
@@ -32,12 +32,17 @@ LINK_COLUMNS = (
 )
 
 
+def person_key() -> Column:
+    """A roster member's key: `<household_id>-<member_no, two digits>` (e.g. DB…-02)."""
+    return F.concat_ws("-", "household_id", F.lpad(F.col("member_no").cast("string"), 2, "0"))
+
+
 def roster_people(roster: DataFrame, hukou: DataFrame | None = None) -> DataFrame:
     """Roster members as the left table: `person_key` = `<household_id>-<member_no>`, with the
     former names public security holds for the same ID (曾用名) when the hukou extract has them."""
     cols = set(roster.columns)
     people = roster.select(
-        F.concat_ws("-", "household_id", F.lpad(F.col("member_no").cast("string"), 2, "0")).alias(
+        person_key().alias(
             "person_key"
         ),
         "household_id",

@@ -53,7 +53,10 @@ class NoiseRates:
 
     Dates and duplicate rows only CSV files (not the Excel, JSON Lines or Parquet ones).
     Applicant households with a planted problem are protected like planted roster
-    households.
+    households. The second roster row of a person enrolled twice (DUPLICATE_ENROLMENT) may
+    write a planted difference instead of whatever these rates draw: a mistyped or 15-digit
+    ID or a variant character in the name, recorded in `noise` like noise (enrolments.py);
+    without one, it is written like any other planted household's record.
     """
 
     id_typo: float = 0.01
@@ -94,7 +97,10 @@ EXCLUSIVE_NOISE = (
 @dataclass(frozen=True)
 class PlantRates:
     """Share of roster households receiving each planted problem or look-alike; for the
-    applicant codes, applicant households failing that test, as a share of the roster size."""
+    applicant codes, applicant households failing that test, as a share of the roster size.
+
+    The codes of PAIRED_CODES are planted on two households at a time: their rate counts the
+    pairs (people), so twice as many households carry the code."""
 
     deceased_member: float = 0.02
     income_above_standard: float = 0.02
@@ -109,6 +115,14 @@ class PlantRates:
     resident_pension: float = 0.015
     state_payroll_member: float = 0.01
     old_provident_fund: float = 0.015
+    # A member also on the roster of a second household in another district (pairs).
+    duplicate_enrolment: float = 0.01
+    # Registered wages well above the monthly income the household declares.
+    income_under_declared: float = 0.015
+    # Two people of one name and birth date, each in a household of their own (pairs).
+    namesake_other_household: float = 0.005
+    # Declared a little below the registered income, within the tolerance.
+    declared_within_tolerance: float = 0.015
     # Applicant households (not on the roster) that fail a test, as a share of the roster
     # size; every other applicant household is eligible (APPLICANT_ELIGIBLE).
     applicant_vehicle_owned: float = 0.0015
@@ -123,6 +137,8 @@ PROBLEMS = (
     "vehicle_owned",
     "active_business",
     "state_payroll_member",
+    "duplicate_enrolment",
+    "income_under_declared",
 )
 LOOKALIKES = (
     "scrapped_car",
@@ -132,7 +148,11 @@ LOOKALIKES = (
     "custody_member",
     "resident_pension",
     "old_provident_fund",
+    "namesake_other_household",
+    "declared_within_tolerance",
 )
+# Codes planted on a pair of roster households: planted_count counts the pairs.
+PAIRED_CODES = ("duplicate_enrolment", "namesake_other_household")
 # Codes of the new applications (truth/planted kind "application"): every applicant household
 # carries exactly one; the last one is every applicant household without a planted problem.
 APPLICANT_PROBLEMS = (
@@ -263,12 +283,17 @@ class SynthConfig:
         return int(n)
 
     def planted_count(self, code: str) -> int:
-        """Households planted with `code` (lower-case field name of PlantRates)."""
+        """Households planted with `code` (lower-case field name of PlantRates); pairs of
+        households for PAIRED_CODES."""
         share = getattr(self.plant, code)
         n = round(share * self.households)
         if share > 0 and self.households >= MIN_HOUSEHOLDS_FOR_EVERY_CODE:
             n = max(n, 1)
         return int(n)
+
+    def planted_households(self, code: str) -> int:
+        """Roster households carrying `code`: two per pair for PAIRED_CODES."""
+        return self.planted_count(code) * (2 if code in PAIRED_CODES else 1)
 
     @property
     def generated_sources(self) -> tuple[str, ...]:

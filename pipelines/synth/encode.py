@@ -122,7 +122,11 @@ def _clean(frame: pd.DataFrame, schema, persons: pd.DataFrame) -> pd.DataFrame:
     if "person_id" not in clean:
         clean["person_id"] = synthetic
     clean["synthetic_person_id"] = synthetic
-    clean["person_key"] = persons["person_key"].to_numpy()[pid]
+    # a roster row names its own key: a person enrolled twice has two
+    own = frame.get("_person_key")
+    clean["person_key"] = (
+        own.to_numpy() if own is not None else persons["person_key"].to_numpy()[pid]
+    )
     return clean
 
 
@@ -314,6 +318,7 @@ def encode(
             id_noisy |= m
         _names(source, schema, frame, written, rates, rng, marks, persons, protected[pid], id_noisy)
         _contacts(schema, frame, written, rates, rng, marks, id_marks["id_missing"])
+        _planted_writing(frame, schema, written, marks)
     if gbk:
         placeholder = "□" if source in AUTHORITATIVE else "?"
         lost = np.zeros(n, dtype=bool)
@@ -347,6 +352,32 @@ def encode(
     return Encoded(
         source, written, _clean(frame, schema, persons), _noise_text(marks, n), duplicate
     )
+
+
+def _planted_writing(frame: pd.DataFrame, schema, written: pd.DataFrame, marks) -> None:
+    """Rows with a planted writing (a second enrolment, enrolments.py) write the ID and the
+    name exactly as planted: `_written_id` / `_written_name` where set, else the person's,
+    whatever noise drew; the planted difference is their noise (`_planted_noise`)."""
+    if "_planted_noise" not in frame:
+        return
+    kinds = frame["_planted_noise"].fillna("").to_numpy().astype(str)
+    planted = np.flatnonzero(kinds != "")
+    if not len(planted):
+        return
+    name_kinds = (*NAME_KINDS, "traditional_chars", "pinyin_name_bank", "pinyin_name_swapped")
+    for column, override, group in (
+        (schema.person_id, "_written_id", EXCLUSIVE_NOISE[0]),
+        (schema.person_name, "_written_name", name_kinds),
+    ):
+        values = frame[override].to_numpy()[planted]
+        own = frame[column].to_numpy()[planted]
+        written.loc[written.index[planted], column] = np.where(pd.notna(values), values, own)
+        for kind in group:
+            if kind in marks:
+                marks[kind][planted] = False
+    for kind in set(kinds[planted]):
+        hit = marks.setdefault(kind, np.zeros(len(frame), dtype=bool))
+        hit[planted[kinds[planted] == kind]] = True
 
 
 def _render_csv(written: pd.DataFrame, schema, rates, rng, marks, noisy: bool) -> None:

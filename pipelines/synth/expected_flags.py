@@ -39,7 +39,8 @@ def _date(v) -> dt.date | None:
 
 def household_facts(truth: Path, params, month: str) -> list[dict]:
     """Base facts per roster household, from truth/clean with the true person keys: the same
-    names and definitions as pipelines/household.py (member_exclusions aside)."""
+    names and definitions as pipelines/household.py (member_exclusions aside). A person
+    enrolled twice has two person keys; their registry records carry the first one."""
     start, end = month_bounds(month)
     roster = _read(truth, "roster")
     active = roster[roster["status"] == "active"].sort_values(["household_id", "member_no"])
@@ -100,6 +101,15 @@ def household_facts(truth: Path, params, month: str) -> list[dict]:
         if r.role in roles and r.status in active_status:
             business.setdefault(household_of[r.person_key], set()).add(r.uscc)
 
+    # the same person (true identity) on the roster of two households or more: each of those
+    # households counts them once; like any of their records, not while they are in custody
+    person_of = dict(zip(active["person_key"], active["synthetic_person_id"], strict=True))
+    held_people = {person_of[k] for k in held}
+    enrolled = active[~active["synthetic_person_id"].isin(held_people)]
+    households_of = enrolled.groupby("synthetic_person_id")["household_id"].nunique()
+    twice = enrolled[enrolled["synthetic_person_id"].isin(households_of[households_of > 1].index)]
+    elsewhere = twice.groupby("household_id")["synthetic_person_id"].nunique().to_dict()
+
     income, new_work = _income(counted(records("social_insurance")), household_of, params, start)
     homes = _property(records("real_estate"), household_of, held, params, start)
 
@@ -120,6 +130,7 @@ def household_facts(truth: Path, params, month: str) -> list[dict]:
                 "members_enrolled": len(keys),
                 "members_in_custody": len(keys & held),
                 "deceased_members": len(dead & keys),
+                "members_enrolled_elsewhere": int(elsewhere.get(hid, 0)),
                 "state_payroll_members": len(payroll & keys),
                 "vehicles_nonexempt": len(vehicles.get(hid, ())),
                 "businesses_active": len(business.get(hid, ())),

@@ -6,7 +6,8 @@ asset months, the look-back), with clear margins: a problem is at least 15 % bey
 threshold, a look-alike stays clear of it unless it is SAVINGS_JUST_UNDER, which sits at
 95–99.5 % of the limit on purpose. Financial assets are deposits, securities and the cash
 value of life insurance together.
-Each household carries at most one planted code. Applicant households carry exactly one:
+Each household carries at most one planted code (a pair of households one code each:
+enrolments.py plants a person enrolled twice and namesakes). Applicant households carry exactly one:
 APPLICANT_ELIGIBLE unless an applicant problem was planted; their `household_id` is the
 application's household id and their `person_key` the member's application key
 (<household_id>-<member_no>), since applicants have no roster person key.
@@ -19,6 +20,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from pipelines.synth import enrolments
 from pipelines.synth.assets import adult_dates, pick_banks
 from pipelines.synth.config import APPLICANT_PROBLEMS, LOOKALIKES, PROBLEMS
 from pipelines.synth.employment import old_month
@@ -633,6 +635,59 @@ class Planter:
             earner,
         )
 
+    def declared_income(self, hhs: list[int], code: str) -> None:
+        """A wage registered for one member; the household declares less than it.
+
+        INCOME_UNDER_DECLARED: the registered monthly income exceeds the declared one by at
+        least 15 % more than the tolerance, max(amount, ratio × declared); every third
+        declares nothing. DECLARED_WITHIN_TOLERANCE: by 30–85 % of the tolerance; every other
+        one declares so little that the gap, within the amount, is beyond what the ratio
+        alone allows (an engine forgetting the amount flags it). Either way per-capita income
+        stays under 75 % of the standard: no other rule fires."""
+        pol = self.w.policy
+        amount_tol, ratio_tol = pol.declared_tolerance_amount, pol.declared_tolerance_ratio
+        for i, hh in enumerate(hhs):
+            m = self.members(hh)
+            n = len(m)
+            std = float(self.w.standard_of(np.array([hh]))[0])
+            age, cond = m["age"].to_numpy(), m["condition"].to_numpy()
+            able = (age >= 20) & (age < 60) & (cond != 1)
+            healthy = able & (cond == 0)
+            earner = self._pick_person(m, healthy if healthy.any() else able)
+            self.drop_streams.append(m["pid"].to_numpy())
+            small_gap = code == "declared_within_tolerance" and i % 2 == 0
+            if small_gap:  # a gap within the amount, declared below amount / ratio
+                gap = float(self.rng.uniform(0.6, 0.85)) * amount_tol
+                most = min(gap / (1.15 * ratio_tol), 0.75 * std * n - gap)
+                target = float(self.rng.uniform(0.3, 0.9)) * most + gap
+            else:
+                target = float(self.rng.uniform(0.45, 0.75)) * std * n
+            total = target * pol.lookback
+            amount, months = self._wage(earner, total, int(total // MIN_WAGE_BASE))
+            registered = amount * months / pol.lookback
+            if code == "income_under_declared":
+                ceiling = min(registered - 1.15 * amount_tol, registered / (1 + 1.15 * ratio_tol))
+                share = 0.0 if i % 3 == 0 else float(self.rng.uniform(0.2, 0.9))
+                declared = float(math.floor(share * ceiling / 10) * 10)
+            elif small_gap:
+                declared = float(math.ceil(registered - gap))
+            else:
+                f = float(self.rng.uniform(0.3, 0.85))
+                declared = registered - f * amount_tol
+                if declared * ratio_tol > amount_tol:  # the ratio is the tolerance
+                    declared = registered / (1 + f * ratio_tol)
+                declared = float(math.ceil(declared))
+            self.declared[hh] = declared
+            tolerance = max(amount_tol, ratio_tol * declared)
+            self.record(
+                hh,
+                code,
+                f"wage {amount:.2f} x {months} months: registered {registered:.2f} per month, "
+                f"{registered / n:.2f} per capita < standard {std:.0f}; declared {declared:.0f}, "
+                f"{registered - declared:.2f} below, tolerance {tolerance:.2f}",
+                earner,
+            )
+
     def custody_member(self, hhs: list[int]) -> None:
         for hh in hhs:
             m = self.members(hh)
@@ -719,5 +774,9 @@ def plant(world: World, rng: np.random.Generator) -> None:
         pl.choose((pl.size >= 2) & (pl.n_able_20 >= 1), count["state_payroll_member"])
     )
     pl.old_provident_fund(pl.choose(pl.n_adult_30_80 >= 1, count["old_provident_fund"]))
+    for code in ("income_under_declared", "declared_within_tolerance"):
+        pl.declared_income(pl.choose((pl.size >= 2) & (pl.n_able_20 >= 1), count[code]), code)
+    enrolments.duplicate_enrolment(pl, count["duplicate_enrolment"])
+    enrolments.namesakes(pl, count["namesake_other_household"])
     pl.applications()
     pl.apply()

@@ -47,39 +47,68 @@ def _declared_income(w: World, rng: np.random.Generator, hh: np.ndarray) -> np.n
 
 
 def roster(w: World, rng: np.random.Generator) -> pd.DataFrame:
-    """Every member of every roster household, 低保 and 在保.
+    """Every member of every roster household, 低保 and 在保, and the second enrolments of
+    people enrolled twice (world.enrolments, last in their second household).
 
     declared_income is the household's monthly income (repeated on each member's row);
     benefit_amount is each member's share of the gap: standard − declared per-capita income.
+    `_person_key` is each row's roster person key; `_written_id` / `_written_name` /
+    `_planted_noise` what a second enrolment writes instead of the person's ID or name.
     """
     p = w.persons[w.persons["roster"]]
     hh_df = w.households[w.households["roster"]]
     hh = hh_df["hh"].to_numpy()
-    size = hh_df["size"].to_numpy()
+    rows = pd.DataFrame(
+        {
+            "pid": p["pid"].to_numpy(),
+            "hh": p["hh"].to_numpy(),
+            "member_no": p["member_no"].to_numpy(),
+            "relation": p["relation"].to_numpy(),
+            "phone": p["phone"].to_numpy(),
+            "address": p["address"].to_numpy(),
+            "written_id": None,
+            "written_name": None,
+            "noise": "",
+        }
+    )
+    if len(w.enrolments):
+        rows = pd.concat([rows, w.enrolments[rows.columns]], ignore_index=True)
+        rows = rows.sort_values(["hh", "member_no"], kind="stable", ignore_index=True)
+    at = rows["hh"].to_numpy().astype(np.int64)  # roster households are 0..n-1
+    pid = rows["pid"].to_numpy().astype(np.int64)
+    size = np.bincount(at, minlength=len(hh))  # second enrolments included
     std = w.standard_of(hh)
     declared = _declared_income(w, rng, hh)
     benefit = np.maximum(np.round(std - declared / size), 0.0)
     enrolled = np.datetime64("2012-01-01", "D") + rng.integers(
         0, int((w.as_of - np.datetime64("2012-01-01", "D")).astype(int)) - 60, len(hh)
     ).astype("timedelta64[D]")
-    at = p["hh"].to_numpy()  # roster households are 0..n-1, so hh indexes these arrays
+    household_id = hh_df["household_id"].to_numpy()[at]
+    member_no = rows["member_no"].to_numpy().astype(np.int64)
+    persons = w.persons
     return pd.DataFrame(
         {
-            "household_id": p["household_id"].to_numpy(),
-            "region_code": p["region_code"].to_numpy(),
-            "urban_rural": np.where(p["urban"].to_numpy(), "urban", "rural"),
-            "member_no": p["member_no"].to_numpy().astype(np.int64),
-            "id_number": p["id_number"].to_numpy(),
-            "name": p["name"].to_numpy(),
-            "relation": p["relation"].to_numpy(),
+            "household_id": household_id,
+            "region_code": hh_df["region_code"].to_numpy()[at],
+            "urban_rural": np.where(hh_df["urban"].to_numpy()[at], "urban", "rural"),
+            "member_no": member_no,
+            "id_number": persons["id_number"].to_numpy()[pid],
+            "name": persons["name"].to_numpy()[pid],
+            "relation": rows["relation"].to_numpy(),
             "programme": "dibao",
-            "category": p["category"].to_numpy(),
+            "category": persons["category"].to_numpy()[pid],
             "declared_income": declared[at].astype(float),
             "benefit_amount": benefit[at].astype(float),
             "status": "active",
             "enrolled_date": enrolled[at],
-            "pid": p["pid"].to_numpy(),
-            "_male": p["male"].to_numpy(),
+            "phone": rows["phone"].to_numpy(),
+            "address": rows["address"].to_numpy(),
+            "pid": pid,
+            "_male": persons["male"].to_numpy()[pid],
+            "_person_key": [f"{h}-{k:02d}" for h, k in zip(household_id, member_no, strict=True)],
+            "_written_id": rows["written_id"].to_numpy(),
+            "_written_name": rows["written_name"].to_numpy(),
+            "_planted_noise": rows["noise"].to_numpy(),
         }
     )
 

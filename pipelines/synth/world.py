@@ -37,6 +37,9 @@ class Policy:
     business_active: list[str]
     business_roles: list[str]
     excluded_income: list[str]
+    # how far registered monthly income may exceed the declared one: max(amount, ratio × declared)
+    declared_tolerance_amount: float
+    declared_tolerance_ratio: float
 
     @classmethod
     def read(cls, params, on) -> Policy:
@@ -49,6 +52,10 @@ class Policy:
             business_active=list(params.at("dibao.business_active_statuses", on)),
             business_roles=list(params.at("dibao.business_counted_roles", on)),
             excluded_income=list(params.at("dibao.excluded_income_types", on)),
+            declared_tolerance_amount=float(
+                params.at("dibao.declared_income_tolerance_amount", on)
+            ),
+            declared_tolerance_ratio=float(params.at("dibao.declared_income_tolerance_ratio", on)),
         )
 
 
@@ -72,6 +79,10 @@ class World:
     provident: pd.DataFrame = field(default_factory=pd.DataFrame)
     applications: pd.DataFrame = field(default_factory=pd.DataFrame)
     planted: list[dict] = field(default_factory=list)
+    # Second roster enrolments of people already on the roster (enrolments.py): pid, hh (the
+    # second household), member_no, relation, phone, address, written_id / written_name (what
+    # the roster writes when it differs from the person's) and noise (that difference's kind).
+    enrolments: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def as_of(self) -> np.datetime64:

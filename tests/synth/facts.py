@@ -16,13 +16,18 @@ def household_facts(truth: Path, params, month: str, of: str = "roster") -> pd.D
     state payroll, deaths.
 
     People are matched on the true synthetic person id, so that applicants (who have no
-    roster person key) are handled like roster members."""
+    roster person key) are handled like roster members. A person enrolled twice counts as a
+    member of both households; their records count in the first (`enrolled_elsewhere`: such
+    members per household). `registered` is the countable income per month, `declared` the
+    roster's declared monthly income."""
     start, end = month_bounds(month)
     read = lambda s: pd.read_parquet(truth / "clean" / f"{s}.parquet")  # noqa: E731
     members = read(of)
+    first = members
     if of == "roster":
         members = members[members["status"] == "active"]
-    hh_of = dict(zip(members["synthetic_person_id"], members["household_id"], strict=True))
+        first = members[~members["person_key"].isin(second_enrolments(truth)["person_key"])]
+    hh_of = dict(zip(first["synthetic_person_id"], first["household_id"], strict=True))
 
     def mine(df):
         df = df[df["synthetic_person_id"].isin(list(hh_of))].copy()
@@ -91,6 +96,12 @@ def household_facts(truth: Path, params, month: str, of: str = "roster") -> pd.D
     hh["standard"] = hh["urban_rural"].map(std).astype(float)
     hh["income"] = income.reindex(hh.index).fillna(0.0)
     hh["income_with_resident_pension"] = income_all.reindex(hh.index).fillna(0.0)
+    hh["registered"] = hh["income"] / lookback
+    hh["declared"] = members.groupby("household_id")["declared_income"].first()
+    twice = members["synthetic_person_id"].duplicated(keep=False)
+    hh["enrolled_elsewhere"] = (
+        members[twice].groupby("household_id").size().reindex(hh.index).fillna(0).astype(int)
+    )
     hh["per_capita"] = hh["income"] / hh["counted"] / lookback
     hh["per_capita_with_resident_pension"] = (
         hh["income_with_resident_pension"] / hh["counted"] / lookback
@@ -128,3 +139,11 @@ def household_facts(truth: Path, params, month: str, of: str = "roster") -> pd.D
         & (hh["deceased"] == 0)
     )
     return hh
+
+
+def second_enrolments(truth: Path) -> pd.DataFrame:
+    """Roster rows of people enrolled a second time (DUPLICATE_ENROLMENT): the person's
+    records, hukou included, carry the person key of their first enrolment, not this one."""
+    roster = pd.read_parquet(truth / "clean" / "roster.parquet")
+    hukou = pd.read_parquet(truth / "clean" / "hukou.parquet", columns=["person_key"])
+    return roster[~roster["person_key"].isin(set(hukou["person_key"].dropna()))]

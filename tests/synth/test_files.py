@@ -139,9 +139,14 @@ def test_links_cover_roster_people_in_registries(small):
     links = small.links()
     roster = links[links["source"] == "roster"]
     assert roster["person_key"].notna().all()
-    # every roster member is in the hukou extract, under the same synthetic person
+    # every roster member is in the hukou extract, under the same synthetic person; the
+    # hukou record of a person enrolled twice carries their first enrolment's key
     hukou = links[links["source"] == "hukou"]
-    assert set(roster["person_key"]) <= set(hukou["person_key"].dropna())
+    assert set(roster["person_id"]) <= set(hukou["person_id"])
+    second = roster[~roster["person_key"].isin(set(hukou["person_key"].dropna()))]
+    assert len(second) == small.config.planted_count("duplicate_enrolment") >= 1
+    first = roster[roster["person_key"].isin(set(hukou["person_key"].dropna()))]
+    assert first["person_id"].is_unique and second["person_id"].isin(first["person_id"]).all()
     # and the wider population is larger than the roster
     assert hukou["person_key"].isna().sum() > 1.5 * len(roster)
 

@@ -9,6 +9,7 @@ import pandas as pd
 from pipelines.regions import CHONGQING
 from pipelines.standardize.ids import standardize_id
 from pipelines.synth.regions import load_regions
+from tests.synth.facts import second_enrolments
 
 
 def _people(g) -> pd.DataFrame:
@@ -29,7 +30,10 @@ def test_roster_and_hukou_ids_are_valid_and_agree_with_the_person(small):
             birth = birth.date() if isinstance(birth, pd.Timestamp) else birth
             assert result.birth_date == birth
             assert result.sex == person["sex"]
-    assert roster["id_number"].is_unique
+    # one ID per person; only a person enrolled twice (DUPLICATE_ENROLMENT) has two rows
+    assert roster.groupby("id_number")["synthetic_person_id"].nunique().eq(1).all()
+    second = second_enrolments(small.truth)
+    assert roster[~roster["person_key"].isin(second["person_key"])]["id_number"].is_unique
     assert small.clean("hukou")["id_number"].is_unique
 
 
@@ -101,7 +105,21 @@ def test_households_are_consistent(default_size):
     minors = roster[roster["category"] == "minor"]
     assert (minors["age"] < 18).all()
     assert set(roster["category"]) == {"elderly", "disabled", "ill", "minor", "general"}
-    assert set(roster["relation"]) == {"head", "spouse", "child", "parent", "grandchild"}
+    # a person enrolled a second time is a parent, a child, a sibling or another relative
+    # there, and has their hukou with their first household
+    second = roster["person_key"].isin(second_enrolments(default_size.truth)["person_key"])
+    assert set(roster.loc[~second, "relation"]) == {
+        "head",
+        "spouse",
+        "child",
+        "parent",
+        "grandchild",
+    }
+    assert (
+        second.any()
+        and roster.loc[second, "relation"].isin(["parent", "child", "sibling", "other"]).all()
+    )
+    roster = roster[~second]
     # A roster household is one hukou household.
     hukou_no = hukou.loc[roster["synthetic_person_id"], "hukou_no"].to_numpy()
     assert pd.Series(hukou_no).groupby(roster["household_id"].to_numpy()).nunique().eq(1).all()

@@ -17,6 +17,7 @@ from pipelines.synth import SOURCES, NoiseRates, SynthConfig, generate
 from pipelines.synth import noise as nz
 from pipelines.synth.names import surname_length
 from tests.synth.conftest import RULES
+from tests.synth.facts import second_enrolments
 from tests.synth.test_noise import NAME_KINDS, _joined, address_key, phone_digits
 
 NOISY = [s for s in SOURCES if s != "hukou"]
@@ -126,6 +127,17 @@ def test_people_have_stable_phones_and_share_their_household_address(default_siz
     hukou = g.clean("hukou").set_index("synthetic_person_id")
     assert roster["phone"].notna().all()
     assert roster["phone"].str.fullmatch(r"1\d{10}|023-\d{8}").all()
+    # a person enrolled a second time gives that household's address (their mobile stays)
+    second = second_enrolments(g.truth)
+    first = roster[~roster["person_key"].isin(second["person_key"])]
+    phones = first.set_index("synthetic_person_id").loc[second["synthetic_person_id"], "phone"]
+    assert len(second) >= 1 and (second["phone"].to_numpy() == phones.to_numpy()).all()
+    assert second["phone"].str.match(r"1\d{10}$").all()
+    assert (
+        second["address"].to_numpy()
+        != hukou.loc[second["synthetic_person_id"], "address"].to_numpy()
+    ).all()
+    roster = roster[~roster["person_key"].isin(second["person_key"])]
     assert (
         roster["address"].to_numpy() == hukou.loc[roster["synthetic_person_id"], "address"]
     ).all()

@@ -32,7 +32,7 @@ def test_every_code_is_planted_at_its_rate(small, default_size):
         counts = planted["code"].value_counts()
         cfg = SynthConfig(households=n)
         for code in PROBLEMS + LOOKALIKES + APPLICANT_PROBLEMS:
-            assert counts.get(code.upper(), 0) == cfg.planted_count(code) >= 1, code
+            assert counts.get(code.upper(), 0) == cfg.planted_households(code) >= 1, code
         applications = planted[planted["kind"] == "application"]
         assert len(applications) == cfg.applicant_households() == round(0.05 * n)
         assert set(applications["code"]) == {c.upper() for c in APPLICANT_CODES}
@@ -47,7 +47,7 @@ def test_every_code_is_planted_at_its_rate(small, default_size):
 
 def test_households_without_a_problem_are_within_the_limits(facts):
     clean = facts[facts["code"] == ""]
-    assert len(clean) > 1500
+    assert len(clean) > 1400
     assert clean["eligible"].all()
     assert (clean["per_capita"] < 0.5 * clean["standard"]).all()
     # financial assets are deposits, securities and insurance cash value; some hold several
@@ -88,7 +88,12 @@ def test_problems_fail_their_own_test(facts):
     assert (payroll[["vehicles", "businesses", "deceased"]] == 0).all().all()
     assert (of("VEHICLE_OWNED")["vehicles"] >= 1).all()
     assert (of("ACTIVE_BUSINESS")["businesses"] >= 1).all()
-    problems = facts[facts["code"].isin([c.upper() for c in PROBLEMS])]
+    # the rest fail a condition of eligibility; a duplicate enrolment and an under-declared
+    # income are points for review of eligible households (test_enrolments, test_declared)
+    problems = facts[
+        facts["code"].isin([c.upper() for c in PROBLEMS])
+        & ~facts["code"].isin(["DUPLICATE_ENROLMENT", "INCOME_UNDER_DECLARED"])
+    ]
     assert not problems["eligible"].any()
 
 
