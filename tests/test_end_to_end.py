@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 MONTH = "2025-07"
 SKELETON_CODES = {"DECEASED_MEMBER", "INCOME_ABOVE_STANDARD", "FINANCIAL_ASSETS_ABOVE_LIMIT", "VEHICLE_OWNED", "ACTIVE_BUSINESS",
-                  "DUPLICATE_ENROLMENT", "INCOME_UNDER_DECLARED"}
+                  "DUPLICATE_ENROLMENT", "INCOME_UNDER_DECLARED", "HOUSING_ABOVE_LIMIT", "COMMERCIAL_PROPERTY"}
 LOOKALIKE_WOULD_RAISE = {
     "SCRAPPED_CAR": {"VEHICLE_OWNED"},
     "DISABLED_WHEELCHAIR": {"VEHICLE_OWNED"},
@@ -28,6 +28,9 @@ LOOKALIKE_WOULD_RAISE = {
     "RESIDENT_PENSION": {"INCOME_ABOVE_STANDARD"},
     "NAMESAKE_OTHER_HOUSEHOLD": {"DUPLICATE_ENROLMENT"},
     "DECLARED_WITHIN_TOLERANCE": {"INCOME_UNDER_DECLARED"},
+    "TWO_SMALL_HOMES": {"HOUSING_ABOVE_LIMIT"},
+    "SOLD_HOME_CANCELLED": {"HOUSING_ABOVE_LIMIT"},
+    "PARKING_SPACE": {"COMMERCIAL_PROPERTY"},
 }
 
 
@@ -60,7 +63,8 @@ def test_no_lookalike_is_flagged(finished):
     planted = pq.read_table(data / "truth" / "planted.parquet").to_pylist()
     lookalikes = [p for p in planted if p["kind"] == "lookalike"]
     assert {p["code"] for p in lookalikes} >= {"SCRAPPED_CAR", "DISABLED_WHEELCHAIR", "REVOKED_BUSINESS", "SAVINGS_JUST_UNDER",
-                                               "CUSTODY_MEMBER", "NAMESAKE_OTHER_HOUSEHOLD", "DECLARED_WITHIN_TOLERANCE"}
+                                               "CUSTODY_MEMBER", "NAMESAKE_OTHER_HOUSEHOLD", "DECLARED_WITHIN_TOLERANCE",
+                                               "TWO_SMALL_HOMES", "SOLD_HOME_CANCELLED", "PARKING_SPACE"}
     wrongly = [
         p for p in lookalikes
         if any((p["household_id"], code) in _flags(result) for code in LOOKALIKE_WOULD_RAISE.get(p["code"], ()))

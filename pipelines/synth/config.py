@@ -123,6 +123,15 @@ class PlantRates:
     namesake_other_household: float = 0.005
     # Declared a little below the registered income, within the tolerance.
     declared_within_tolerance: float = 0.015
+    # Real estate (property.py): a second home putting the floor area per person more than
+    # 15 % above the limit; a shop or office.
+    housing_above_limit: float = 0.01
+    commercial_property: float = 0.01
+    # Two homes well under the area limit; a second home whose certificate is cancelled; a
+    # parking space.
+    two_small_homes: float = 0.01
+    sold_home_cancelled: float = 0.01
+    parking_space: float = 0.01
     # Applicant households (not on the roster) that fail a test, as a share of the roster
     # size; every other applicant household is eligible (APPLICANT_ELIGIBLE).
     applicant_vehicle_owned: float = 0.0015
@@ -139,6 +148,8 @@ PROBLEMS = (
     "state_payroll_member",
     "duplicate_enrolment",
     "income_under_declared",
+    "housing_above_limit",
+    "commercial_property",
 )
 LOOKALIKES = (
     "scrapped_car",
@@ -150,6 +161,9 @@ LOOKALIKES = (
     "old_provident_fund",
     "namesake_other_household",
     "declared_within_tolerance",
+    "two_small_homes",
+    "sold_home_cancelled",
+    "parking_space",
 )
 # Codes planted on a pair of roster households: planted_count counts the pairs.
 PAIRED_CODES = ("duplicate_enrolment", "namesake_other_household")

@@ -7,7 +7,7 @@ threshold, a look-alike stays clear of it unless it is SAVINGS_JUST_UNDER, which
 95–99.5 % of the limit on purpose. Financial assets are deposits, securities and the cash
 value of life insurance together.
 Each household carries at most one planted code (a pair of households one code each:
-enrolments.py plants a person enrolled twice and namesakes). Applicant households carry exactly one:
+enrolments.py plants a person enrolled twice and namesakes; estate.py, real estate). Applicant households carry exactly one:
 APPLICANT_ELIGIBLE unless an applicant problem was planted; their `household_id` is the
 application's household id and their `person_key` the member's application key
 (<household_id>-<member_no>), since applicants have no roster person key.
@@ -20,7 +20,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from pipelines.synth import enrolments
+from pipelines.synth import enrolments, estate
 from pipelines.synth.assets import adult_dates, pick_banks
 from pipelines.synth.config import APPLICANT_PROBLEMS, LOOKALIKES, PROBLEMS
 from pipelines.synth.employment import old_month
@@ -59,6 +59,8 @@ class Planter:
         self.new_securities: list[dict] = []
         self.new_insurance: list[dict] = []
         self.new_provident: list[dict] = []
+        self.new_homes: list[dict] = []  # real-estate owner rows (estate.py)
+        self.next_cert = int(world.homes["cert"].max()) + 1 if len(world.homes) else 0
         self.declared: dict[int, float] = {}
         self.companies = companies(world.employer_pool)
         self.state_funded = world.employer_pool[is_state_funded(world.employer_pool)]
@@ -738,6 +740,7 @@ class Planter:
         if self.new_custody:
             w.custody = pd.concat([w.custody, pd.DataFrame(self.new_custody)], ignore_index=True)
         w.persons.loc[[p["pid"] for p in self.new_custody], "in_custody"] = True
+        estate.apply(self)
         declared = np.full(len(w.households), np.nan)
         for hh, value in self.declared.items():
             declared[hh] = value
@@ -776,6 +779,11 @@ def plant(world: World, rng: np.random.Generator) -> None:
     pl.old_provident_fund(pl.choose(pl.n_adult_30_80 >= 1, count["old_provident_fund"]))
     for code in ("income_under_declared", "declared_within_tolerance"):
         pl.declared_income(pl.choose((pl.size >= 2) & (pl.n_able_20 >= 1), count[code]), code)
+    homes = estate.feasible(pl)
+    for code in ("housing_above_limit", "sold_home_cancelled", "two_small_homes"):
+        estate.second_home(pl, pl.choose(homes[code], count[code]), code)
+    for code in ("commercial_property", "parking_space"):
+        estate.other_property(pl, pl.choose(homes[code], count[code]), code)
     enrolments.duplicate_enrolment(pl, count["duplicate_enrolment"])
     enrolments.namesakes(pl, count["namesake_other_household"])
     pl.applications()

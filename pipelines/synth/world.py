@@ -17,6 +17,7 @@ from pipelines.synth import applicants, assets, contacts, employment, events, in
 from pipelines.synth.config import SynthConfig
 from pipelines.synth.names import more_former_names
 from pipelines.synth.population import build_population
+from pipelines.synth.regions import load_regions
 
 # Roster households keep their deposits under this share of the limit and the wages of a
 # spell under this share of the standard, both computed for one member fewer than they
@@ -40,6 +41,11 @@ class Policy:
     # how far registered monthly income may exceed the declared one: max(amount, ratio × declared)
     declared_tolerance_amount: float
     declared_tolerance_ratio: float
+    # real estate: uses counted as homes and as commercial property, and the floor area per
+    # person above which two homes or more fail (multiple × the district's minimum standard)
+    residential_uses: list[str] = field(default_factory=list)
+    commercial_uses: list[str] = field(default_factory=list)
+    home_area_limit: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def read(cls, params, on) -> Policy:
@@ -56,6 +62,13 @@ class Policy:
                 params.at("dibao.declared_income_tolerance_amount", on)
             ),
             declared_tolerance_ratio=float(params.at("dibao.declared_income_tolerance_ratio", on)),
+            residential_uses=list(params.at("dibao.residential_uses", on)),
+            commercial_uses=list(params.at("dibao.commercial_property_uses", on)),
+            home_area_limit={
+                code: float(params.at("dibao.home_area_multiple", on, code))
+                * float(params.at("dibao.min_housing_area", on, code))
+                for code in load_regions().codes
+            },
         )
 
 

@@ -13,7 +13,8 @@ def household_facts(truth: Path, params, month: str, of: str = "roster") -> pd.D
     """One row per roster household (or, with of="applications", per applicant household):
     members counted, per-capita income (with and without the resident pension), financial
     assets (deposits + securities + insurance cash value) and limit, counted vehicles and businesses, members on the
-    state payroll, deaths.
+    state payroll, deaths, homes with their area against the district's limit per person, and
+    commercial properties.
 
     People are matched on the true synthetic person id, so that applicants (who have no
     roster person key) are handled like roster members. A person enrolled twice counts as a
@@ -88,7 +89,9 @@ def household_facts(truth: Path, params, month: str, of: str = "roster") -> pd.D
     std = params.at("dibao.standard", start)
     months = int(params.at("dibao.financial_asset_months", start))
     hh = members.groupby("household_id").agg(
-        urban_rural=("urban_rural", "first"), members=("synthetic_person_id", "size")
+        urban_rural=("urban_rural", "first"),
+        region_code=("region_code", "first"),
+        members=("synthetic_person_id", "size"),
     )
     hh["held"] = members[members["synthetic_person_id"].isin(held)].groupby("household_id").size()
     hh["held"] = hh["held"].fillna(0).astype(int)
@@ -130,6 +133,34 @@ def household_facts(truth: Path, params, month: str, of: str = "roster") -> pd.D
         .fillna(0)
         .astype(int)
     )
+    # real estate: current certificates with a counted owner; homes by the owners' shares
+    est = counted(mine(read("real_estate")))
+    est = est[est["status"] == "current"]
+    homes = est[est["use"].isin(params.at("dibao.residential_uses", start))]
+    by_cert = homes.groupby(["household_id", "certificate_no"]).agg(
+        area=("area", "first"), share=("share", "sum")
+    )
+    by_cert["counted_area"] = by_cert["area"] * by_cert["share"].clip(upper=1.0)
+    per_hh = by_cert.groupby("household_id")
+    hh["homes"] = per_hh.size().reindex(hh.index).fillna(0).astype(int)
+    hh["home_area"] = per_hh["counted_area"].sum().reindex(hh.index).fillna(0.0)
+    hh["home_area_per_capita"] = hh["home_area"] / hh["counted"]
+    hh["home_limit"] = [
+        float(params.at("dibao.home_area_multiple", start, r))
+        * float(params.at("dibao.min_housing_area", start, r))
+        for r in hh["region_code"]
+    ]
+    shops = est[est["use"].isin(params.at("dibao.commercial_property_uses", start))]
+    hh["commercial"] = (
+        shops.groupby("household_id")["certificate_no"]
+        .nunique()
+        .reindex(hh.index)
+        .fillna(0)
+        .astype(int)
+    )
+    hh["housing_fails"] = (hh["homes"] >= int(params.at("dibao.max_homes", start))) & (
+        hh["home_area_per_capita"] > hh["home_limit"]
+    )
     hh["eligible"] = (
         (hh["per_capita"] < hh["standard"])
         & (hh["assets"] <= hh["limit"])
@@ -137,6 +168,8 @@ def household_facts(truth: Path, params, month: str, of: str = "roster") -> pd.D
         & (hh["businesses"] == 0)
         & (hh["payroll_members"] == 0)
         & (hh["deceased"] == 0)
+        & ~hh["housing_fails"]
+        & (hh["commercial"] <= int(params.at("dibao.max_commercial_properties", start)))
     )
     return hh
 

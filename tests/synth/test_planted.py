@@ -47,7 +47,7 @@ def test_every_code_is_planted_at_its_rate(small, default_size):
 
 def test_households_without_a_problem_are_within_the_limits(facts):
     clean = facts[facts["code"] == ""]
-    assert len(clean) > 1400
+    assert len(clean) > 1300  # 2000 less the planted households (about 650)
     assert clean["eligible"].all()
     assert (clean["per_capita"] < 0.5 * clean["standard"]).all()
     # financial assets are deposits, securities and insurance cash value; some hold several
