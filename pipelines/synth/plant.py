@@ -138,6 +138,13 @@ class Planter:
             cand = cand[cand["male"]]
         return int(cand["pid"].iat[int(self.rng.integers(0, len(cand)))])
 
+    def _earner(self, m: pd.DataFrame) -> int:
+        """A member of working age able to work, a healthy one when there is one."""
+        age, cond = m["age"].to_numpy(), m["condition"].to_numpy()
+        able = (age >= 20) & (age < 60) & (cond != 1)
+        healthy = able & (cond == 0)
+        return self._pick_person(m, healthy if healthy.any() else able)
+
     def _wage(
         self, pid: int, total: float, months: int, employer: str | None = None
     ) -> tuple[float, int]:
@@ -501,10 +508,7 @@ class Planter:
             m = self.members(hh)
             n = len(m)
             std = float(self.w.standard_of(np.array([hh]))[0])
-            age, cond = m["age"].to_numpy(), m["condition"].to_numpy()
-            able = (age >= 20) & (age < 60) & (cond != 1)
-            healthy = able & (cond == 0)
-            pid = self._pick_person(m, healthy if healthy.any() else able)
+            pid = self._earner(m)
             self.drop_streams.append(m["pid"].to_numpy())
             wage = float(self.rng.integers(360, 461)) * 10
             months = max(1, int(min(6, math.floor(0.6 * std * n * pol.lookback / wage))))
@@ -652,10 +656,7 @@ class Planter:
             m = self.members(hh)
             n = len(m)
             std = float(self.w.standard_of(np.array([hh]))[0])
-            age, cond = m["age"].to_numpy(), m["condition"].to_numpy()
-            able = (age >= 20) & (age < 60) & (cond != 1)
-            healthy = able & (cond == 0)
-            earner = self._pick_person(m, healthy if healthy.any() else able)
+            earner = self._earner(m)
             self.drop_streams.append(m["pid"].to_numpy())
             small_gap = code == "declared_within_tolerance" and i % 2 == 0
             if small_gap:  # a gap within the amount, declared below amount / ratio
