@@ -17,15 +17,20 @@ from pipelines.policy import RuleSet
 from pipelines.storage import write_json
 
 
-def ruleset_record(ruleset: RuleSet, rules_dir: Path) -> dict[str, Any]:
+def policy_file_digests(ruleset: RuleSet) -> dict[str, str]:
+    """The SHA-256 of every rule, formula and parameter file the policy read, by relative path."""
+    return {ruleset.params.display(f): hashlib.sha256(Path(f).read_bytes()).hexdigest()
+            for f in sorted(ruleset.files, key=ruleset.params.display)}
+
+
+def ruleset_record(ruleset: RuleSet) -> dict[str, Any]:
     """The policy's name, version, programmes, rules and the SHA-256 of every file it read."""
     return {
         "name": ruleset.name,
         "version": ruleset.version,
         "programmes": {p.name: p.version for p in ruleset.programmes},
         "rules": [{"id": r.id, "version": r.version, "flag_code": r.flag_code} for r in ruleset.rules],
-        "files": {ruleset.params.display(f): hashlib.sha256(Path(f).read_bytes()).hexdigest()
-                  for f in sorted(ruleset.files, key=ruleset.params.display)},
+        "files": policy_file_digests(ruleset),
     }
 
 

@@ -178,7 +178,7 @@ def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, lo
             k: v for k, v in settings.public_dict().items()
             if k not in ("data_dir", "rules_dir", "schemas_dir")
         },
-        "ruleset": ruleset_record(ruleset, settings.rules_dir),
+        "ruleset": ruleset_record(ruleset),
         "inputs": [e.as_dict() for e in sorted(extracts, key=lambda e: (e.source, e.file))],
         "sources": dict(sorted(counts.items())),
         "stages": {

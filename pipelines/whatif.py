@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from pipelines.audit import policy_file_digests
 from pipelines.config import month_bounds
 from pipelines.errors import InputError
 from pipelines.evaluate import evaluate
@@ -120,11 +122,9 @@ def fact_warnings(month: str, base: Policy, proposed: Policy) -> list[str]:
 
 
 def _digest(policy: Policy) -> str:
-    h = hashlib.sha256()
-    for file in policy.files:
-        h.update(policy.params.display(file).encode())
-        h.update(Path(file).read_bytes())
-    return h.hexdigest()
+    """One SHA-256 over the digests of the policy's files (as the run manifest records them)."""
+    files = json.dumps(policy_file_digests(policy), sort_keys=True)
+    return hashlib.sha256(files.encode()).hexdigest()
 
 
 def run_whatif(spark: SparkSession, data_dir: Path, run_id: str, rules_dir: Path, policy_name: str,

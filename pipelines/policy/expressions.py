@@ -1,8 +1,8 @@
 """Rule expressions: small arithmetic over household facts and dated parameters.
 
 An expression such as `members_counted * dibao.standard * dibao.financial_asset_months` is
-parsed once with Python's `ast` (no eval) and compiled two ways from the same tree: to a Spark
-Column for the engine, and to a plain Python function for the rule cases and the generator's
+parsed once with Python's `ast` (no eval) and compiled two ways from the same tree: to Spark SQL
+text for the engine, and to a plain Python function for the rule cases and the generator's
 ground truth. Bare names are household facts (or formulas); dotted names are parameters,
 resolved for the month being checked and the household's district. A parameter with a
 breakdown (e.g. the standard by urban/rural) becomes a lookup on that fact.
@@ -263,13 +263,6 @@ def to_sql(expr: Expression, params: ParameterSet, on: dt.date) -> str:
     return build(expr.tree)
 
 
-def to_spark(expr: Expression, params: ParameterSet, on: dt.date):
-    """Compile to a Spark Column over a DataFrame of household facts."""
-    from pyspark.sql import functions as F
-
-    return F.expr(to_sql(expr, params, on))
-
-
 _COMPARE = {
     ">": operator.gt,
     ">=": operator.ge,
@@ -281,7 +274,7 @@ _COMPARE = {
 
 
 def compare(op: str, left, right):
-    """`left op right` for Decimals and for Spark Columns alike (None for a missing Decimal)."""
+    """`left op right` on Decimals; None when either side has no value."""
     if left is None or right is None:
         return None
     return _COMPARE[op](left, right)
