@@ -51,7 +51,7 @@ L = {
 _DECIMAL = re.compile(r"^-?\d+\.\d+$")
 _NUMBERED = re.compile(r"^([一二三四五六七八九十]+、|\d+\.\s*)")
 TIER_EN = {"hard_event": "hard event", "threshold": "threshold", "inconsistency": "inconsistency",
-           "verify_identity": "verify identity"}
+           "verify": "to verify", "verify_identity": "verify identity"}
 CSS = """
 body{font-family:"WenQuanYi Micro Hei","Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:1.5em auto;
 max-width:70em;padding:0 1em;color:#111;line-height:1.45;font-size:14px}
@@ -64,7 +64,7 @@ th,td{border:1px solid #bbb;padding:.25em .45em;text-align:left;vertical-align:t
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .flag{border-left:6px solid #888;padding:.2em .9em;margin:1em 0;background:#fafafa}
 .tier-hard_event{border-color:#b00}.tier-threshold{border-color:#d77a00}.tier-inconsistency{border-color:#2a6fb0}
-.tier-verify_identity{border-color:#777}.code{font-family:monospace;font-weight:bold}.ok{color:#17692a}.no{color:#a00}
+.tier-verify,.tier-verify_identity{border-color:#777}.code{font-family:monospace;font-weight:bold}.ok{color:#17692a}.no{color:#a00}
 .small{font-size:.85em;color:#444}code{font-size:.9em}td code{overflow-wrap:anywhere}
 table.records{font-size:.8em}
 @media print{body{margin:0;max-width:none;font-size:10.5pt}.flag{break-inside:avoid;background:none}

@@ -19,7 +19,8 @@ from pipelines.errors import EngineError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="低保 eligibility verification engine")
 console = Console()
 
-TIER_ZH = {"hard_event": "硬性事件", "threshold": "超出标准", "inconsistency": "不一致", "verify_identity": "身份待核"}
+TIER_ZH = {"hard_event": "硬性事件", "threshold": "超出标准", "inconsistency": "不一致", "verify": "待核实",
+           "verify_identity": "身份待核"}
 
 DataOpt = typer.Option(None, "--data", help="data directory (default ./data or WV_DATA_DIR)")
 ConfigOpt = typer.Option(None, "--config", help="settings file (TOML or YAML)")
@@ -133,6 +134,11 @@ def evaluate(
     if "lookalikes" in result:
         la = result["lookalikes"]
         console.print(f"look-alikes planted: {la['planted']}, wrongly flagged: {len(la['flagged'])}")
+    if "outreach" in result:
+        o = result["outreach"]
+        console.print(f"漏保 leads (possibly eligible): {o['planted_listed']} of {o['planted']} planted listed, "
+                      f"{len(o['lookalikes_listed'])} of {o['lookalikes']} look-alikes listed, "
+                      f"{o['unplanned_listed']} other households listed")
     console.print(f"saved: {settings.data_dir / 'runs' / run_id / 'evaluation.json'}")
 
 
@@ -379,7 +385,9 @@ def show_summary(manifest: dict, flags: list[dict]) -> None:
         by_code.add_column(col)
     counter = Counter((f["tier"], f["flag_code"]) for f in flags)
     borderline = Counter((f["tier"], f["flag_code"]) for f in flags if f["borderline"])
-    for (tier, code), n in sorted(counter.items()):
+    from pipelines.flags import TIER_ORDER
+
+    for (tier, code), n in sorted(counter.items(), key=lambda x: (TIER_ORDER.get(x[0][0], 9), x[0][1])):
         by_code.add_row(f"{TIER_ZH.get(tier, tier)} ({tier})", code, str(n), str(borderline[(tier, code)]))
     console.print(by_code)
     by_region = Table(title="flagged households by district")
@@ -393,3 +401,8 @@ def show_summary(manifest: dict, flags: list[dict]) -> None:
     for code in sorted(regions):
         by_region.add_row(code, region_name(code), str(len(regions[code])), str(nflags[code]))
     console.print(by_region)
+    leads = manifest.get("stages", {}).get("possibly_eligible")
+    if leads is not None:
+        signs = ", ".join(f"{k} {v}" for k, v in leads.get("by_sign", {}).items()) or "—"
+        console.print(f"漏保 leads, possibly eligible (not enrolled, for outreach): {leads['rows']} households "
+                      f"({signs}) → possibly_eligible.parquet")

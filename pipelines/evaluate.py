@@ -90,6 +90,7 @@ def rule_columns(policy: Policy, on: dt.date) -> list[Column]:
         parts = [compared[rule.id], *[f"({holds(policy.rule(r))})" for r in rule.requires]]
         if rule.requires_any:
             parts.append("(" + " OR ".join(f"({holds(policy.rule(r))})" for r in rule.requires_any) + ")")
+        parts.extend(f"NOT ({holds(policy.rule(r))})" for r in rule.unless)
         return " AND ".join(parts)
 
     out = []
@@ -111,6 +112,7 @@ def rule_columns(policy: Policy, on: dt.date) -> list[Column]:
             "threshold_expression": sql_text(rule.threshold.text),
             "requires": sql_text(",".join(rule.requires)),
             "requires_any": sql_text(",".join(rule.requires_any)),
+            "unless": sql_text(",".join(rule.unless)),
             "value": value,
             "threshold": threshold,
             "fired": fired,

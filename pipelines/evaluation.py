@@ -99,8 +99,28 @@ def evaluate_run(data_dir: Path, run_id: str) -> dict:
                 }
             ),
         }
+    leads = run_dir / "possibly_eligible.parquet"
+    if planted.exists() and leads.exists():
+        result["outreach"] = _outreach(_read(leads, "possibly eligible households"), _read(planted, "planted cases"))
     write_json(result, run_dir / "evaluation.json")
     return result
+
+
+def _outreach(leads: list[dict], planted: list[dict]) -> dict:
+    """The 漏保 screen against the plan: every planted POSSIBLY_ELIGIBLE household listed, none of
+    the look-alikes; other listed households are leads the world holds unplanned."""
+    listed = {r["household_id"] for r in leads}
+    expected = sorted(p["household_id"] for p in planted if p["kind"] == "outreach")
+    lookalikes = sorted(p["household_id"] for p in planted if p["kind"] == "outreach_lookalike")
+    return {
+        "listed": len(listed),
+        "planted": len(expected),
+        "planted_listed": sum(h in listed for h in expected),
+        "missed": [h for h in expected if h not in listed],
+        "lookalikes": len(lookalikes),
+        "lookalikes_listed": [h for h in lookalikes if h in listed],
+        "unplanned_listed": len(listed - set(expected) - set(lookalikes)),
+    }
 
 
 # Noise that leaves a record without a checksum-valid ID (15-digit and full-width IDs standardize
@@ -144,4 +164,7 @@ _LOOKALIKE_CODES = {
     "TWO_SMALL_HOMES": ("HOUSING_ABOVE_LIMIT",),
     "SOLD_HOME_CANCELLED": ("HOUSING_ABOVE_LIMIT",),
     "PARKING_SPACE": ("COMMERCIAL_PROPERTY",),
+    "DORMANT_SMALL": ("ASSETS_TO_VERIFY", "FINANCIAL_ASSETS_ABOVE_LIMIT"),
+    "OLD_EMPLOYER_FUND": ("EMPLOYMENT_TO_VERIFY",),
+    "LIVING_COOWNER": ("PROPERTY_TO_VERIFY", "HOUSING_ABOVE_LIMIT"),
 }

@@ -23,7 +23,15 @@ from pipelines.policy import RuleSet
 from pipelines.policy.facts import FACTS
 from pipelines.schemas import Schema
 
-TIER_ORDER = {"hard_event": 0, "threshold": 1, "inconsistency": 2, "verify_identity": 3}
+# DOMAIN §4: hard events, thresholds, inconsistencies, then the points to verify — records of a
+# known false-positive pattern (`verify`) and uncertain identities (`verify_identity`), never
+# violations by themselves
+# facts that count members: their records name the members a flag concerns
+MEMBER_FACTS = frozenset({
+    "deceased_members", "members_enrolled_elsewhere", "members_in_custody", "state_payroll_members",
+    "members_identity_unverified", "members_provident_without_wage", "undeclared_spouses",
+})
+TIER_ORDER = {"hard_event": 0, "threshold": 1, "inconsistency": 2, "verify": 3, "verify_identity": 4}
 
 FLAG_SCHEMA = pa.schema(
     [
@@ -79,6 +87,14 @@ def evidence_facts(ruleset: RuleSet, rule) -> list[str]:
             if ev not in wanted:
                 wanted.append(ev)
     return wanted
+
+
+def _counts_only(expression) -> bool:
+    """An expression over counts alone (homes + homes_doubtful) reads as a whole number."""
+    facts = expression.facts
+    return bool(facts) and not expression.parameters and all(
+        n in FACTS and FACTS[n].kind == "count" for n in facts
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -147,7 +163,7 @@ def build_flags(
                         },
                     }
                 )
-        persons = sorted({r["person_key"] for r in records if r["fact"] == "deceased_members"})
+        persons = sorted({r["person_key"] for r in records if r["fact"] in MEMBER_FACTS})
         evidence = {
             "ruleset": {"name": ruleset.name, "version": ruleset.version},
             "rule": {"id": rule.id, "version": rule.version, "legal_basis": rule.legal_basis,
@@ -167,7 +183,7 @@ def build_flags(
             "records": records,
         }
         evidence_json = json.dumps(evidence, ensure_ascii=False, sort_keys=True)
-        counted = rule.value.text in FACTS and FACTS[rule.value.text].kind == "count"
+        counted = _counts_only(rule.value)
         fields = _Blank(
             value=_whole(f["value"]) if counted else _plain(f["value"]),
             threshold=_whole(f["threshold"]) if counted else _plain(f["threshold"]),

@@ -26,26 +26,34 @@ from pipelines.household_contrib import (
     DECIMAL,
     contribution,
     detail_field,
+    dibao_enrolment,
 )
+from pipelines.household_identity import identity_contributions
 from pipelines.household_income import (
     income_contributions,
     income_facts,
     new_work,
     no_income,
+    provident_contributions,
 )
-from pipelines.household_property import property_contributions, property_facts
+from pipelines.household_marriage import marriage_contributions
+from pipelines.household_property import deceased_owner_rows, property_contributions, property_facts
 from pipelines.link.registries import person_key
 from pipelines.policy import ParameterSet
 
 # base fact → how its contributions aggregate
-SUM_FACTS = ("deposits", "securities", "insurance_cash_value")
+SUM_FACTS = ("deposits", "deposits_dormant", "securities", "insurance_cash_value")
 COUNT_FACTS = (
     "members_in_custody",
     "members_enrolled_elsewhere",
     "deceased_members",
     "state_payroll_members",
     "vehicles_nonexempt",
+    "vehicles_doubtful",
     "businesses_active",
+    "members_provident_without_wage",
+    "members_identity_unverified",
+    "undeclared_spouses",
 )
 # financial-asset registry → (the fact it adds to, its amount column, the detail shown)
 ASSET_SOURCES = {
@@ -65,6 +73,14 @@ FACT_EVIDENCE = {
     "members_enrolled_elsewhere": ("members_enrolled_elsewhere",),
     "state_payroll_members": ("state_payroll_members",),
     "vehicles_nonexempt": ("vehicles_nonexempt",),
+    "vehicles_doubtful": ("vehicles_doubtful",),
+    "deposits_dormant": ("deposits_dormant",),
+    "homes_doubtful": ("homes_doubtful",),
+    "home_area_doubtful": ("homes_doubtful",),
+    "commercial_properties_doubtful": ("commercial_properties_doubtful",),
+    "members_provident_without_wage": ("members_provident_without_wage",),
+    "members_identity_unverified": ("members_identity_unverified",),
+    "undeclared_spouses": ("undeclared_spouses",),
     "businesses_active": ("businesses_active",),
     "income_by_type": ("income_by_type",),
     "countable_income_total": _INCOME,
@@ -97,6 +113,9 @@ class Period:
     excluded_income_types: tuple[str, ...]
     vehicle_exempt_types: tuple[str, ...]
     vehicle_counted_statuses: tuple[str, ...]
+    vehicle_doubtful_statuses: tuple[str, ...]
+    vehicle_doubtful_before: dt.date  # first registered on or before: doubtful by age
+    dormant_before: dt.date  # last account activity before: a dormant account
     business_active_statuses: tuple[str, ...]
     business_counted_roles: tuple[str, ...]
     payroll_months: tuple[str, ...]
@@ -119,6 +138,11 @@ class Period:
             excluded_income_types=codes("dibao.excluded_income_types"),
             vehicle_exempt_types=codes("dibao.vehicle_exempt_types"),
             vehicle_counted_statuses=codes("dibao.vehicle_counted_statuses"),
+            vehicle_doubtful_statuses=codes("dibao.vehicle_doubtful_statuses"),
+            vehicle_doubtful_before=start.replace(
+                year=start.year - int(params.at("dibao.vehicle_doubtful_age_years", start))
+            ),
+            dormant_before=_months_back(start, int(params.at("dibao.dormant_account_months", start))),
             business_active_statuses=codes("dibao.business_active_statuses"),
             business_counted_roles=codes("dibao.business_counted_roles"),
             payroll_months=tuple(
@@ -129,11 +153,17 @@ class Period:
         )
 
 
+def _months_back(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months earlier (day is a month's first day)."""
+    index = day.year * 12 + day.month - 1 - months
+    return day.replace(year=index // 12, month=index % 12 + 1)
+
+
 def duplicate_contributions(duplicates: DataFrame, roster: DataFrame) -> DataFrame:
     """A member also enrolled in another household: one contribution per other enrolment.
 
     `duplicates` is the roster linked to itself (pipelines/link/duplicates.py); only matches
-    across two households count. The record shown is the other enrolment's roster row, with
+    across two households count, of any programme (低保 and 特困 at once is one of them). The record shown is the other enrolment's roster row, with
     how the two were found to be one person."""
     pairs = duplicates.where((F.col("band") == "match") & ~F.col("same_household"))
     sides = [
@@ -142,9 +172,11 @@ def duplicate_contributions(duplicates: DataFrame, roster: DataFrame) -> DataFra
                      "method", "probability", "evidence")
         for me, other in (("a", "b"), ("b", "a"))
     ]
+    programme = F.col("programme") if "programme" in roster.columns else F.lit("dibao")
     rows = roster.select(
         person_key().alias("_other"),
-        F.col("region_code").alias("_other_region"), "_source", "_as_of", "_file", "_row",
+        F.col("region_code").alias("_other_region"), programme.alias("_other_programme"),
+        "_source", "_as_of", "_file", "_row",
     )
     joined = sides[0].unionByName(sides[1]).join(rows, "_other")
     return joined.select(
@@ -159,7 +191,8 @@ def duplicate_contributions(duplicates: DataFrame, roster: DataFrame) -> DataFra
         F.col("_file").alias("file"),
         F.col("_row").alias("row"),
         F.to_json(F.struct(F.col("_other_household").alias("other_household"),
-                           F.col("_other_region").alias("other_region_code"))).alias("detail"),
+                           F.col("_other_region").alias("other_region_code"),
+                           F.col("_other_programme").alias("other_programme"))).alias("detail"),
         F.col("method").alias("link_method"),
         F.col("probability").alias("link_score"),
         F.col("evidence").alias("link_evidence"),
@@ -200,20 +233,31 @@ def contributions(clean: dict[str, DataFrame], links: DataFrame, period: Period,
                                   F.struct("custody_type", "start_date", "end_date")))
     for source, (fact, amount, fields) in ASSET_SOURCES.items():
         if (df := linked(source)) is not None:
+            if source == "bank_deposits" and "last_activity_date" in df.columns:
+                dormant = F.coalesce(F.col("last_activity_date") < F.lit(period.dormant_before), F.lit(False))
+                detail = F.struct(*fields, "last_activity_date")
+                parts.append(contribution(df.where(~dormant), fact, F.col("record_key"), F.col(amount), detail))
+                parts.append(contribution(df.where(dormant), "deposits_dormant", F.col("record_key"),
+                                          F.col(amount), detail))
+                continue
             parts.append(contribution(df, fact, F.col("record_key"), F.col(amount), F.struct(*fields)))
     if (df := linked("real_estate")) is not None:
-        parts.extend(property_contributions(df, period))
+        parts.extend(property_contributions(df, period, deceased_owner_rows(clean, period)))
     if (df := linked("state_payroll")) is not None:
         paid = df.where(F.col("month").isin(list(period.payroll_months)))
         parts.append(contribution(paid, "state_payroll_members", person, F.lit(1),
                                   F.struct("employer", "month")))
     if (df := linked("vehicles")) is not None:
-        owned = df.where(
-            F.col("status").isin(list(period.vehicle_counted_statuses))
-            & ~F.col("vehicle_type").isin(list(period.vehicle_exempt_types))
+        counted = F.col("status").isin(list(period.vehicle_counted_statuses))
+        # still registered, but likely scrapped or sold (DOMAIN §4): to verify, not counted
+        doubtful = F.col("status").isin(list(period.vehicle_doubtful_statuses)) | (
+            counted & F.coalesce(F.col("first_registration") <= F.lit(period.vehicle_doubtful_before), F.lit(False))
         )
-        parts.append(contribution(owned, "vehicles_nonexempt", F.col("plate"), F.lit(1),
-                                  F.struct("vehicle_type", "status", "first_registration")))
+        nonexempt = df.where(~F.col("vehicle_type").isin(list(period.vehicle_exempt_types)))
+        detail = F.struct("vehicle_type", "status", "first_registration")
+        parts.append(contribution(nonexempt.where(counted & ~doubtful), "vehicles_nonexempt", F.col("plate"),
+                                  F.lit(1), detail))
+        parts.append(contribution(nonexempt.where(doubtful), "vehicles_doubtful", F.col("plate"), F.lit(1), detail))
     if (df := linked("business")) is not None:
         active = df.where(
             F.col("status").isin(list(period.business_active_statuses))
@@ -223,6 +267,14 @@ def contributions(clean: dict[str, DataFrame], links: DataFrame, period: Period,
                                   F.struct("uscc", "entity_name", "entity_type", "role", "status")))
     if (df := linked("social_insurance")) is not None:
         parts.extend(income_contributions(df, period))
+    if (df := linked("provident_fund")) is not None:
+        parts.append(provident_contributions(df, linked("social_insurance"), period))
+    if "roster" in clean:
+        parts.append(identity_contributions(clean["roster"], links))
+    if "marriage" in clean and "roster" in clean:  # all links: a spouse's possible match counts
+        parts.append(marriage_contributions(
+            clean["marriage"], links, clean["roster"].where(F.col("status") == "active"),
+            clean.get("hukou"), clean.get("cremation"), period))
     if duplicates is not None and "roster" in clean:
         active = clean["roster"].where(F.col("status") == "active")
         parts.append(duplicate_contributions(duplicates, active))
@@ -261,8 +313,9 @@ def member_exclusions(contrib: DataFrame) -> DataFrame:
 
 
 def facts(roster: DataFrame, contrib: DataFrame, period: Period) -> DataFrame:
-    """One row per roster household with active members: every base fact the rules read."""
-    active = roster.where(F.col("status") == "active")
+    """One row per 低保 roster household with active members: every base fact the rules read.
+    (Other programmes' enrolments, 特困 for one, count only as a member's other enrolment.)"""
+    active = roster.where((F.col("status") == "active") & dibao_enrolment(roster))
     first = active.groupBy("household_id").agg(
         F.min_by(F.struct("region_code", "urban_rural", "declared_income", "benefit_amount"), F.col("member_no")).alias("h"),
         F.count("*").cast("int").alias("members_enrolled"),
@@ -299,18 +352,26 @@ def facts(roster: DataFrame, contrib: DataFrame, period: Period) -> DataFrame:
         F.coalesce(F.col("member_exclusions"), F.lit("[]")).alias("member_exclusions"),
         count("deceased_members"),
         count("members_enrolled_elsewhere"),
+        count("undeclared_spouses"),
         count("state_payroll_members"),
         count("vehicles_nonexempt"),
+        count("vehicles_doubtful"),
         count("businesses_active"),
+        count("members_provident_without_wage"),
+        count("members_identity_unverified"),
         F.coalesce(F.col("income_by_type"), no_income()).alias("income_by_type"),
         amount("countable_income_total"),
         amount("excluded_income_total"),
         amount("deposits"),
+        amount("deposits_dormant"),
         amount("securities"),
         amount("insurance_cash_value"),
         count("homes"),
         amount("home_area"),
         count("commercial_properties"),
+        count("homes_doubtful"),
+        amount("home_area_doubtful"),
+        count("commercial_properties_doubtful"),
         count("new_work_months"),
         amount("new_work_income"),
         F.col("declared_income").cast(DECIMAL).alias("declared_income"),

@@ -52,6 +52,26 @@ def income_contributions(social_insurance: DataFrame, period: Period) -> list[Da
     return parts
 
 
+def provident_contributions(
+    provident_fund: DataFrame, social_insurance: DataFrame | None, period: Period
+) -> DataFrame:
+    """A member whose provident fund was paid in the look-back window while social insurance
+    shows them no wage in it: employment the income registry does not show, to verify (an old
+    employer's account, still open but unpaid for years, is not recent and raises nothing)."""
+    paid = provident_fund.where(
+        (F.col("status") == "active") & F.col("last_paid_month").isin(list(period.lookback_months))
+    )
+    if social_insurance is not None:
+        waged = social_insurance.where(
+            F.col("month").isin(list(period.lookback_months))
+            & (F.col("insurance_type") == "employee")
+            & (F.col("contribution_base") > 0)
+        ).select("person_key").distinct()
+        paid = paid.join(waged, "person_key", "left_anti")
+    detail = F.struct("employer", "base", "status", "last_paid_month")
+    return contribution(paid, "members_provident_without_wage", F.col("person_key"), F.lit(1), detail)
+
+
 def _income_rows(contrib: DataFrame) -> DataFrame:
     return contrib.where(F.col("fact") == "income_by_type").select(
         "household_id",

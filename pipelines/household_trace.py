@@ -33,7 +33,7 @@ TEXT = {
         "counted": "计入", "excluded": "不计入", "exclusion_unknown": "（本批次未记录不计入收入类型清单，见派生数值中的计入/不计入合计）",
         "not_counted": "未计入人数的成员", "holds": "✓ 成立", "not_holds": "✗ 不成立",
         "ruleset": "规则集", "version": "版本", "flag": "疑点代码", "tier": "层级",
-        "test": "判断", "computed": "计算", "requires": "须同时成立", "margin": "偏离阈值",
+        "test": "判断", "computed": "计算", "requires": "须同时成立", "unless": "以下成立时不适用", "margin": "偏离阈值",
         "borderline": "临界", "inputs": "读取数据", "parameters": "参数", "not_in_force": "本月不适用（规则不在有效期内）",
         "span": "有效期 {0} 至 {1}", "span_open": "{0} 起有效，未定止期", "confidence": "确定性", "reference": "出处",
         "district": "区县覆盖", "file": "文件", "eligible": "✓ 符合", "not_eligible": "✗ 不符合",
@@ -52,7 +52,7 @@ TEXT = {
         "counted": "counted", "excluded": "excluded", "exclusion_unknown": "(the run does not record which types are excluded; see the countable/excluded totals under derived figures)",
         "not_counted": "members not counted", "holds": "✓ holds", "not_holds": "✗ does not hold",
         "ruleset": "rule set", "version": "version", "flag": "flag code", "tier": "tier",
-        "test": "test", "computed": "computed", "requires": "requires", "margin": "margin",
+        "test": "test", "computed": "computed", "requires": "requires", "unless": "not when", "margin": "margin",
         "borderline": "borderline", "inputs": "inputs", "parameters": "parameters", "not_in_force": "not in force this month",
         "span": "in force {0} to {1}", "span_open": "in force from {0}, no end date", "confidence": "confidence", "reference": "reference",
         "district": "district override", "file": "file", "eligible": "✓ eligible", "not_eligible": "✗ not eligible",
@@ -65,7 +65,7 @@ TEXT = {
 CONFIDENCE = {"zh": {"sure": "确定", "likely": "较可能", "open": "【待核 open】"},
               "en": {"sure": "sure", "likely": "likely", "open": "[OPEN]"}}
 TIERS = {"zh": {"hard_event": "硬性事件", "threshold": "超过限额", "inconsistency": "不一致",
-                "verify_identity": "身份待核实"}}
+                "verify": "待核实", "verify_identity": "身份待核实"}}
 OMIT = ("month", "household_id", "member_exclusions", "income_by_type")
 _SUM_OF = re.compile(r"sum_of\(\s*income_by_type\s*,\s*([\w.]+)\s*\)")
 
@@ -243,6 +243,8 @@ def _rule(result: dict[str, Any], meta: dict[str, Any], ur: str | None, t: dict[
     out.append(f"    {t['computed']}: {_num(result.get('value'))} {result.get('op')} {_num(result.get('threshold'))}")
     if result.get("requires"):
         out.append(f"    {t['requires']}: {result['requires']}")
+    if result.get("unless"):
+        out.append(f"    {t['unless']}: {result['unless']}")
     if meta.get("legal_basis"):
         out.append(f"    {t['legal_basis']}: {meta['legal_basis']}")
     if result.get("margin") is not None:

@@ -19,6 +19,7 @@ from pyspark.sql import functions as F
 from pipelines import evaluate as evaluate_stage
 from pipelines import flags as flag_stage
 from pipelines import household
+from pipelines import outreach as outreach_stage
 from pipelines.audit import RunLog, engine_version, ruleset_record
 from pipelines.config import Settings
 from pipelines.errors import InputError
@@ -170,6 +171,15 @@ def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, lo
     write_arrow(flags, run_dir / "flags" / "flags.parquet")
     log.stage_done("flags")
 
+    # 漏保 screen: households outside the roster that look eligible, for outreach (no flags)
+    say("outreach screen")
+    leads = outreach_stage.possibly_eligible(
+        clean, roster, clean.get("applications"), ruleset, month,
+        {source: schema.person_id for source, schema in schemas.items()},
+    ).toArrow()
+    write_arrow(leads, run_dir / "possibly_eligible.parquet")
+    log.stage_done("outreach")
+
     manifest = {
         "run_id": run_id,
         "month": month,
@@ -199,8 +209,15 @@ def _run(spark: SparkSession, settings: Settings, run_id: str, run_dir: Path, lo
                 "rows": flags.num_rows,
                 "by_code": dict(sorted(Counter(flags.column("flag_code").to_pylist()).items())),
             },
+            "possibly_eligible": {
+                "rows": leads.num_rows,
+                "by_sign": dict(sorted(Counter(leads.column("sign_of_need").to_pylist()).items())),
+                "label": outreach_stage.LABEL,
+                "matching": outreach_stage.MATCHING,
+            },
         },
-        "outputs": ["links", "link_model.json", "person_ids.parquet", "duplicates", "contributions", "households", "decisions", "policy.json", "flags/flags.parquet"],
+        "outputs": ["links", "link_model.json", "person_ids.parquet", "duplicates", "contributions", "households", "decisions", "policy.json", "flags/flags.parquet",
+                    "possibly_eligible.parquet"],
         "data_docs": docs.relative_to(run_dir.resolve()).as_posix(),
     }
     write_json(manifest, run_dir / "manifest.json")

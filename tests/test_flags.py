@@ -41,19 +41,23 @@ def test_order_ids_evidence_and_explanations():
         fired("H2", "cq.dibao.financial_assets", "20000.00", "18480.00", "0.0823", True, benefit="300.00"),
         fired("H3", "cq.dibao.vehicle", "1.00", "0.00", benefit="900.00"),
         fired("H1", "cq.dibao.deceased_member", "1.00", "0.00", benefit="100.00"),
+        fired("H4", "cq.dibao.identity_unverified", "1.00", "0.00", benefit="50.00"),
     ]
     contrib = [
         contribution("H2", "deposits", "bank_deposits", "6214580100000031989", "20000.00"),
         contribution("H1", "deceased_members", "hukou", "500103195001011234", "1", person="H1-02"),
         contribution("H2", "vehicles_nonexempt", "vehicles", "渝A1", "1"),  # another fact: not evidence here
+        contribution("H4", "members_identity_unverified", "roster", "H4|2", "1", person="H4-02"),
     ]
     table = build_flags(rows, contrib, RULESET, SCHEMAS, "run-1")
     flags = table.to_pylist()
     # hard events first, then money at stake
     assert [(f["household_id"], f["flag_code"]) for f in flags] == [
-        ("H1", "DECEASED_MEMBER"), ("H3", "VEHICLE_OWNED"), ("H2", "FINANCIAL_ASSETS_ABOVE_LIMIT")
+        ("H1", "DECEASED_MEMBER"), ("H3", "VEHICLE_OWNED"), ("H2", "FINANCIAL_ASSETS_ABOVE_LIMIT"),
+        ("H4", "IDENTITY_UNVERIFIED"),
     ]
-    assert flags[0]["person_key"] == "H1-02"
+    assert flags[0]["person_key"] == "H1-02" and flags[3]["person_key"] == "H4-02"
+    assert flags[1]["person_key"] is None  # a vehicle: the household's, no member named
     assert flags[0]["flag_id"] == hashlib.sha256(b"2025-07|H1|DECEASED_MEMBER").hexdigest()[:16]
     assets = flags[2]
     evidence = json.loads(assets["evidence"])

@@ -28,7 +28,7 @@ AS_OF = dt.date(2025, 6, 30)
 FILE = "landing/bank_deposits/2025-06-30/bank.csv"
 BANK = (
     "bank string, account_no string, id_number string, name string, account_type string, "
-    "balance decimal(20,2), as_of_date date, _row_ok boolean"
+    "balance decimal(20,2), as_of_date date, last_activity_date date, _row_ok boolean"
 )
 
 
@@ -60,6 +60,7 @@ def bank_row(i: int, **changes) -> dict:
         "account_type": "demand",
         "balance": Decimal("1200.50"),
         "as_of_date": dt.date(2025, 6, 30),
+        "last_activity_date": dt.date(2025, 6, 2),
         "_row_ok": True,
     }
     row.update(changes)
@@ -102,6 +103,7 @@ def test_suite_from_bank_schema(bank):
         ("expect_column_values_to_be_in_set", "account_type", ROW, "UNKNOWN_CODE"),
         ("expect_column_values_to_be_between", "balance", ROW, "NEGATIVE_AMOUNT"),
         ("expect_column_values_to_be_between", "as_of_date", ROW, "DATE_OUT_OF_RANGE"),
+        ("expect_column_values_to_be_between", "last_activity_date", ROW, "DATE_OUT_OF_RANGE"),
         ("expect_column_values_to_be_unique", "account_no", ROW, "DUPLICATE_KEY"),
     ]
     kwargs = [e.configuration.kwargs for e in suite.expectations]
@@ -170,7 +172,7 @@ def test_clean_extract_passes_quietly_and_offline(spark, bank, gates, capsys, mo
 
     assert result.success and result.critical == []
     assert all(e["success"] for e in result.expectations)
-    assert "passed all 17 checks" in result.message()
+    assert "passed all 18 checks" in result.message()
     assert outside == []
     out, err = capsys.readouterr()
     assert out == "" and "Calculating Metrics" not in err

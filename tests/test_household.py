@@ -144,16 +144,19 @@ def test_one_row_per_household_with_active_members_in_the_contract_types(world):
     assert out.columns == [
         "month", "household_id", "region_code", "urban_rural", "members_enrolled",
         "members_in_custody", "member_exclusions", "deceased_members", "members_enrolled_elsewhere",
-        "state_payroll_members", "vehicles_nonexempt", "businesses_active", "income_by_type", "countable_income_total",
-        "excluded_income_total", "deposits", "securities", "insurance_cash_value", "homes",
-        "home_area", "commercial_properties", "new_work_months", "new_work_income",
+        "undeclared_spouses", "state_payroll_members", "vehicles_nonexempt", "vehicles_doubtful", "businesses_active",
+        "members_provident_without_wage", "members_identity_unverified", "income_by_type",
+        "countable_income_total", "excluded_income_total", "deposits", "deposits_dormant", "securities",
+        "insurance_cash_value", "homes", "home_area", "commercial_properties", "homes_doubtful",
+        "home_area_doubtful", "commercial_properties_doubtful", "new_work_months", "new_work_income",
         "declared_income", "benefit_amount",
     ]
     types = dict(out.dtypes)
     assert {c for c, t in types.items() if t == "int"} == {
         "members_enrolled", "members_in_custody", "deceased_members", "members_enrolled_elsewhere",
-        "state_payroll_members", "vehicles_nonexempt", "businesses_active", "homes",
-        "commercial_properties", "new_work_months",
+        "state_payroll_members", "vehicles_nonexempt", "vehicles_doubtful", "businesses_active", "homes",
+        "commercial_properties", "homes_doubtful", "commercial_properties_doubtful", "new_work_months",
+        "members_provident_without_wage", "members_identity_unverified", "undeclared_spouses",
     }
     assert types["income_by_type"] == "map<string,decimal(20,2)>"
     assert types["home_area"] == types["insurance_cash_value"] == "decimal(20,2)"
@@ -280,6 +283,7 @@ def test_a_member_enrolled_in_another_household(spark):
     assert [(r["household_id"], r["person_key"], r["record_key"]) for r in rows] == [
         ("H1", "H1-02", "H9-01"), ("H9", "H9-01", "H1-02"),
     ]
-    assert json.loads(rows[0]["detail"]) == {"other_household": "H9", "other_region_code": "500242"}
+    assert json.loads(rows[0]["detail"]) == {"other_household": "H9", "other_region_code": "500242",
+                                             "other_programme": "dibao"}
     assert rows[0]["file"] == "landing/roster.csv" and rows[0]["row"] == 4  # the other enrolment's row
     assert rows[0]["link_method"] == "id_exact" and rows[0]["fact"] == "members_enrolled_elsewhere"

@@ -3,8 +3,8 @@
 - Formulas (`<jurisdiction>/formulas.yaml`) derive figures such as per-capita income from the
   household facts; a later jurisdiction replaces a formula of the same name.
 - A rule compares a fact or formula expression (`value`) with a threshold expression using `op`;
-  when the comparison holds (and every rule it `requires` holds too, and one of `requires_any`
-  when given), the rule *holds*. A rule with a `flag_code` raises that point for
+  when the comparison holds (and every rule it `requires` holds too, one of `requires_any`
+  when given, and none of those it lists under `unless`), the rule *holds*. A rule with a `flag_code` raises that point for
   review when it holds. A rule may carry `effective_from` / `effective_to`; outside them it is
   not in force and does not hold.
 - A rule set (`<province>/<programme>.yaml`) names a programme (低保, 低保边缘, 渐退), its own rules,
@@ -36,7 +36,7 @@ from pipelines.policy.facts import FACTS
 from pipelines.policy.parameters import ParameterSet, layered_files, load_parameters
 from pipelines.policy.yamlio import read_mapping
 
-TIERS = ("hard_event", "threshold", "inconsistency", "verify_identity")
+TIERS = ("hard_event", "threshold", "inconsistency", "verify", "verify_identity")
 RULE_KEYS = ("id", "version", "legal_basis", "value", "op", "threshold")
 REQUIRED_FORMULAS = ("members_counted", "per_capita_income")
 CENT = Decimal("0.01")
@@ -74,6 +74,12 @@ class Rule:
     file: str
     requires: tuple[str, ...] = ()
     requires_any: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """Every other rule this rule's outcome depends on."""
+        return (*self.requires, *self.requires_any, *self.unless)
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -177,7 +183,8 @@ class Policy:
         def holds_(rule_id: str) -> bool:
             rule = self.rule(rule_id)
             return (compared[rule_id][2] and all(holds_(r) for r in rule.requires)
-                    and (not rule.requires_any or any(holds_(r) for r in rule.requires_any)))
+                    and (not rule.requires_any or any(holds_(r) for r in rule.requires_any))
+                    and not any(holds_(r) for r in rule.unless))
 
         results = {}
         for rule in self.rules:
@@ -231,7 +238,7 @@ class Policy:
                  "title_en": r.title_en, "flag_code": r.flag_code, "tier": r.tier,
                  "legal_basis": r.legal_basis, "value": r.value.text, "op": r.op,
                  "threshold": r.threshold.text, "requires": list(r.requires),
-                 "requires_any": list(r.requires_any), "in_force": r.in_force(on),
+                 "requires_any": list(r.requires_any), "unless": list(r.unless), "in_force": r.in_force(on),
                  "effective_from": r.effective_from.isoformat() if r.effective_from else None,
                  "effective_to": r.effective_to.isoformat() if r.effective_to else None,
                  "file": self.params.display(r.file)}
@@ -331,6 +338,7 @@ def _rule(entry: dict, where: str, ruleset: str, file: str, params: ParameterSet
         file=file,
         requires=tuple(str(r) for r in (entry.get("requires") or [])),
         requires_any=tuple(str(r) for r in (entry.get("requires_any") or [])),
+        unless=tuple(str(r) for r in (entry.get("unless") or [])),
     )
 
 
@@ -394,7 +402,7 @@ def _formulas(roots: list[Path], chain: tuple[str, ...], params: ParameterSet,
 def _requirement_cycles(rules: dict[str, Rule]) -> list[str]:
     cyclic = []
     for start in rules:
-        seen, stack = set(), [*rules[start].requires, *rules[start].requires_any]
+        seen, stack = set(), list(rules[start].references)
         while stack:
             current = stack.pop()
             if current == start:
@@ -403,7 +411,7 @@ def _requirement_cycles(rules: dict[str, Rule]) -> list[str]:
             if current in seen or current not in rules:
                 continue
             seen.add(current)
-            stack.extend((*rules[current].requires, *rules[current].requires_any))
+            stack.extend(rules[current].references)
     return cyclic
 
 
@@ -484,12 +492,12 @@ def load_policy(rules_dir: Path | str, name: str = "chongqing", overlay: Path | 
             conditions=tuple(conditions), benefit=benefit or parse_expression("0", "benefit"),
         ))
     for rule in rules.values():
-        for req in (*rule.requires, *rule.requires_any):
+        for req in rule.references:
             if req not in declared:
                 problems.append(f"{rule.file}: rule '{rule.id}' requires rule '{req}', which no rule set defines")
     cyclic = _requirement_cycles(rules)
     for rule_id in cyclic:
-        problems.append(f"{rules[rule_id].file}: rule '{rule_id}' requires itself through 'requires'")
+        problems.append(f"{rules[rule_id].file}: rule '{rule_id}' requires itself through 'requires' or 'unless'")
     for set_path, _programme, ids in uses:
         for rule_id in ids:
             if rule_id not in declared:

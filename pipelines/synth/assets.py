@@ -4,6 +4,10 @@ Each function returns specification rows without registry identifiers; registrie
 them (account, certificate, plate, credit code) once the planted rows have been added.
 Roster households hold little by construction: deposits under a cap per household, at most
 one small home, no vehicle and no business.
+
+Vehicles of the wider population include some overdue for inspection or due for scrapping,
+and old ones still registered as normal; deposit accounts carry the date of their last
+transaction (`last_activity`), some small current accounts none for years.
 """
 
 from __future__ import annotations
@@ -93,6 +97,48 @@ def accounts(
     out["bank"] = pick_banks(rng, p["urban"].to_numpy()[pid])
     out["force_duplicate"] = False
     return out
+
+
+# Last transaction of an account: most within RECENT_DAYS (exponential, mean RECENT_MEAN),
+# some within OLDER_DAYS, never near the dormancy cut-off; small current accounts
+# (balance under DORMANT_BALANCE) are dormant with DORMANT_SHARE, DORMANT_DAYS before it.
+RECENT_MEAN, RECENT_DAYS = 20.0, 120
+OLDER_SHARE, OLDER_DAYS = 0.1, (120, 600)
+DORMANT_SHARE, DORMANT_BALANCE, DORMANT_DAYS = 0.1, 3000.0, (60, 3000)
+
+
+def last_activity(
+    rng: np.random.Generator,
+    accounts: pd.DataFrame,
+    persons: pd.DataFrame,
+    as_of: np.datetime64,
+    dormant_before: np.datetime64,
+) -> np.ndarray:
+    """The date of each account's last transaction (datetime64[D]), on or before `as_of`.
+
+    Most accounts moved within the last few months, some within the last year and a half;
+    a share of the small current accounts has been dormant for years (before
+    `dormant_before`). Never before the holder's first birthday, never after their death."""
+    n = len(accounts)
+    pid = accounts["pid"].to_numpy().astype(np.int64)
+    u = rng.random(n)
+    recent = np.minimum(rng.exponential(RECENT_MEAN, n), RECENT_DAYS).astype(np.int64)
+    older = rng.integers(OLDER_DAYS[0], OLDER_DAYS[1] + 1, n)
+    dormant_days = rng.integers(DORMANT_DAYS[0], DORMANT_DAYS[1] + 1, n)
+    small = (accounts["account_type"].to_numpy() == "demand") & (
+        accounts["balance"].to_numpy().astype(float) < DORMANT_BALANCE
+    )
+    dormant = small & (u < DORMANT_SHARE)
+    date = np.where(
+        dormant,
+        dormant_before - dormant_days.astype("timedelta64[D]"),
+        as_of - np.where(u > 1 - OLDER_SHARE, older, recent).astype("timedelta64[D]"),
+    ).astype("datetime64[D]")
+    birth = persons["birth"].to_numpy().astype("datetime64[D]")[pid]
+    date = np.maximum(date, birth + np.timedelta64(365, "D"))
+    death = persons["death_date"].to_numpy().astype("datetime64[D]")[pid]
+    date = np.where(np.isnat(death), date, np.minimum(date, death))
+    return np.minimum(date, as_of)
 
 
 def homes(
@@ -189,8 +235,8 @@ def homes(
 
 
 VEHICLE_STATUS = (
-    ["normal", "scrapped", "deregistered", "transferred_out"],
-    [0.88, 0.06, 0.03, 0.03],
+    ["normal", "scrapped", "deregistered", "transferred_out", "overdue_inspection", "scrap_due"],
+    [0.83, 0.06, 0.03, 0.03, 0.04, 0.01],
 )
 
 

@@ -92,6 +92,10 @@ EXCLUSIVE_NOISE = (
     ("phone_missing", "phone_outdated"),
     ("address_missing", "address_variant"),
 )
+# Kinds of noise only a plant writes, never drawn at random (no rate): a roster row with the
+# member's ID and another person's name (ID_NAME_CONFLICT, identity.py). truth/links records
+# them after the NoiseRates kinds.
+PLANTED_NOISE = ("name_conflict",)
 
 
 @dataclass(frozen=True)
@@ -132,11 +136,42 @@ class PlantRates:
     two_small_homes: float = 0.01
     sold_home_cancelled: float = 0.01
     parking_space: float = 0.01
+    # A head married, per the marriage registry, to a living adult outside the household
+    # (HOUSEHOLD_MISMATCH); its look-alikes: married then divorced before the month, and a
+    # spouse outside the household who died before the month (marriage.py).
+    undeclared_spouse: float = 0.01
+    divorced_spouse: float = 0.0075
+    spouse_deceased: float = 0.0075
+    # Known false-positive patterns (DOMAIN §4), raised as "verify", never as violations: a
+    # car overdue for inspection, due for scrapping or 16 years old or more and nothing else;
+    # a dormant account that alone takes the assets over the limit; a second home co-owned
+    # with a deceased relative outside the household, above the housing limit only if
+    # counted; an active provident-fund account without any registered wage.
+    stale_vehicle: float = 0.0075
+    dormant_account: float = 0.0075
+    deceased_coowner: float = 0.0075
+    provident_without_wage: float = 0.0075
+    # Their look-alikes: a small dormant account; an old employer's provident-fund account
+    # never closed, last paid three years or more ago; a second home co-owned with a living
+    # relative, within the housing limits.
+    dormant_small: float = 0.0075
+    old_employer_fund: float = 0.0075
+    living_coowner: float = 0.0075
+    # A member 户籍 does not hold; a roster row with the member's ID and another's name; a 低保
+    # member also enrolled in 特困 (identity.py).
+    not_in_hukou: float = 0.005
+    id_name_conflict: float = 0.005
+    tekun_and_dibao: float = 0.005
     # Applicant households (not on the roster) that fail a test, as a share of the roster
     # size; every other applicant household is eligible (APPLICANT_ELIGIBLE).
     applicant_vehicle_owned: float = 0.0015
     applicant_assets_above_limit: float = 0.0015
     applicant_income_above_standard: float = 0.0015
+    # 漏保 leads (outreach.py): households of the wider population, neither enrolled nor
+    # applying, as a share of the roster size: possibly eligible (a severely disabled member,
+    # poor in income and property), and their needy-looking look-alikes that are not.
+    possibly_eligible: float = 0.005
+    needy_not_poor: float = 0.005
 
 
 PROBLEMS = (
@@ -150,6 +185,14 @@ PROBLEMS = (
     "income_under_declared",
     "housing_above_limit",
     "commercial_property",
+    "stale_vehicle",
+    "dormant_account",
+    "deceased_coowner",
+    "provident_without_wage",
+    "not_in_hukou",
+    "undeclared_spouse",
+    "id_name_conflict",
+    "tekun_and_dibao",
 )
 LOOKALIKES = (
     "scrapped_car",
@@ -164,6 +207,11 @@ LOOKALIKES = (
     "two_small_homes",
     "sold_home_cancelled",
     "parking_space",
+    "dormant_small",
+    "old_employer_fund",
+    "living_coowner",
+    "divorced_spouse",
+    "spouse_deceased",
 )
 # Codes planted on a pair of roster households: planted_count counts the pairs.
 PAIRED_CODES = ("duplicate_enrolment", "namesake_other_household")
@@ -175,6 +223,8 @@ APPLICANT_PROBLEMS = (
     "applicant_income_above_standard",
 )
 APPLICANT_CODES = (*APPLICANT_PROBLEMS, "applicant_eligible")
+# 漏保 leads outside the roster (truth/planted kinds "outreach" and "outreach_lookalike").
+OUTREACH_CODES = ("possibly_eligible", "needy_not_poor")
 # Below this roster size a planted code may round to zero households.
 MIN_HOUSEHOLDS_FOR_EVERY_CODE = 200
 
@@ -196,6 +246,7 @@ SOURCES = (
     "state_payroll",
     "disability",
     "insurance",
+    "marriage",
 )
 
 

@@ -16,11 +16,12 @@ import pandas as pd
 
 from pipelines.errors import ConfigError
 from pipelines.synth import noise as nz
-from pipelines.synth.config import EXCLUSIVE_NOISE, NoiseRates
+from pipelines.synth.config import EXCLUSIVE_NOISE, PLANTED_NOISE, NoiseRates
 from pipelines.synth.contacts import other_phones
 from pipelines.synth.names import load_names
 
-NOISE_KINDS = tuple(f.name for f in fields(NoiseRates))
+# every kind a record's noise may name: the configured ones, then those only a plant writes
+NOISE_KINDS = (*(f.name for f in fields(NoiseRates)), *PLANTED_NOISE)
 NAME_KINDS = EXCLUSIVE_NOISE[1]
 OLD_SYSTEMS = frozenset({"bank_deposits", "real_estate", "vehicles", "cremation"})
 AUTHORITATIVE = frozenset({"hukou"})  # public security's own extract: no noise
@@ -427,8 +428,9 @@ def _as_text(values: np.ndarray) -> np.ndarray:
 
 
 def _noise_text(marks: dict[str, np.ndarray], n: int) -> np.ndarray:
-    """The kinds applied to each record, comma-joined in NoiseRates' field order: one bit per
-    kind, one text per distinct combination (records share the string objects)."""
+    """The kinds applied to each record, comma-joined in NoiseRates' field order (then the
+    planted-only kinds, PLANTED_NOISE): one bit per kind, one text per distinct combination
+    (records share the string objects)."""
     bits = np.zeros(n, dtype=np.int64)
     for k, kind in enumerate(NOISE_KINDS):
         if kind in marks:

@@ -73,6 +73,13 @@ def _typo(rng: np.random.Generator, id18: str) -> str:
     return typo
 
 
+def holders(w) -> np.ndarray:
+    """Every person holding something another rule could count: an income stream, a home, an
+    account, securities, insurance, a provident fund, a vehicle or a business role."""
+    holdings = (w.streams, w.homes, w.accounts, w.securities, w.insurance, w.provident, w.vehicles, w.roles)
+    return np.concatenate([h["pid"].to_numpy().astype(np.int64) for h in holdings if len(h)])
+
+
 def duplicate_enrolment(pl, k: int) -> None:
     """Plant `k` people enrolled twice (see the module docstring); sets `world.enrolments`."""
     w, rng = pl.w, pl.rng
@@ -83,10 +90,7 @@ def duplicate_enrolment(pl, k: int) -> None:
     age = rp["age"].to_numpy()
     names = p["name"].to_numpy()[pid]
     year = pd.DatetimeIndex(p["birth"].to_numpy()[pid]).year.to_numpy()
-    holdings = (w.streams, w.homes, w.accounts, w.securities, w.insurance, w.provident, w.vehicles)
-    holds = np.concatenate(
-        [h["pid"].to_numpy().astype(np.int64) for h in (*holdings, w.roles) if len(h)]
-    )
+    holds = holders(w)
     mobile = p["mobile"].to_numpy()[pid]
     base = (age >= 18) & (age < 60) & ~np.isin(pid, holds) & pd.notna(mobile)
     feasible = {

@@ -11,8 +11,18 @@ SOLD_HOME_CANCELLED, a second home as large as a planted one whose certificate i
 (sold): counted, it would raise HOUSING_ABOVE_LIMIT; PARKING_SPACE, a current parking space,
 neither a home nor commercial property.
 
+DECEASED_COOWNER (a problem to verify, DOMAIN §4): a roster household owning one current home
+gets a second current home owned half by its head and half by a relative outside the
+household (a person of the wider population, same surname when one fits) who has died since
+(hukou status deceased before the month): counted, the head's half would put the floor area
+per counted member 25–70 % above the limit with two homes, so the engine raises it to verify
+(PROPERTY_TO_VERIFY), not HOUSING_ABOVE_LIMIT. LIVING_COOWNER (look-alike): the same with a
+living relative, the floor area per person at 45–80 % of the limit.
+The co-owners' records keep a valid ID (world.protected_pids): the engine finds them in hukou
+and cremation by their ID.
+
 Every new certificate was registered more than three years before the month checked, after
-its first owner turned 18, and nothing else about the household changes.
+its owners turned 18, and nothing else about the household changes.
 """
 
 from __future__ import annotations
@@ -62,12 +72,18 @@ def feasible(pl) -> dict[str, np.ndarray]:
     above = one & (second >= MIN_SECOND_HOME) & (second <= MAX_SECOND_HOME)
     small = one & (SMALL[1] * cap - area >= MIN_SMALL_HOME + 5)
     anyone = (homes <= 1) & (pl.n_adult >= 1)
+    # a half share of a second home between the smallest and the largest: twice the half
+    half = 2 * second
+    coowned_above = one & (half >= MIN_SECOND_HOME) & (half <= MAX_SECOND_HOME)
+    coowned_small = one & (2 * (SMALL[1] * cap - area) >= MIN_SMALL_HOME + 10)
     return {
         "housing_above_limit": above,
         "sold_home_cancelled": above,
         "two_small_homes": small,
         "commercial_property": anyone,
         "parking_space": anyone,
+        "deceased_coowner": coowned_above,
+        "living_coowner": coowned_small,
     }
 
 
@@ -137,6 +153,119 @@ def second_home(pl, hhs: list[int], code: str) -> None:
         if status == "cancelled":
             detail += f" ({(a1 + a2) / n:.2f} if the cancelled one were counted)"
         pl.record(hh, code, detail)
+
+
+def _coowners(pl, deceased: bool) -> np.ndarray:
+    """People of the wider population (not applicants) who could co-own a home registered
+    more than three years ago: adults by then, and deceased before the month checked (hukou
+    status deceased) or living (status normal)."""
+    w = pl.w
+    p = w.persons
+    hi = w.as_of - np.timedelta64(OLDER_THAN_DAYS, "D")
+    at18 = p["birth"].to_numpy().astype("datetime64[D]") + np.timedelta64(6575, "D")
+    status = p["status"].to_numpy()
+    ok = ~p["roster"].to_numpy() & ~p["applicant"].to_numpy() & (at18 <= hi)
+    if deceased:
+        date = p["status_date"].to_numpy().astype("datetime64[D]")
+        ok &= (status == "deceased") & (date < w.month_start)
+    else:
+        ok &= (status == "normal") & ~p["in_custody"].to_numpy()
+    return np.flatnonzero(ok)
+
+
+def _relative(
+    pl, owner: int, pool: dict[str, np.ndarray], used: set[int], deceased: bool
+) -> int | None:
+    """A co-owner for `owner` from `pool` (candidates by the first character of their name):
+    one of the same surname (a parent, for a deceased one, when one is old enough), else
+    anyone; never the same person twice. None when nobody is left."""
+    p = pl.w.persons
+    age = p["age"].to_numpy()
+    taken = np.fromiter(used, dtype=np.int64, count=len(used))
+    same = pool.get(str(p["name"].iat[owner])[:1], np.array([], dtype=np.int64))
+    same = same[~np.isin(same, taken)]
+    tries = [same[age[same] >= age[owner] + 18]] if deceased else []
+    for cand in (*tries, same, None):
+        if cand is None:  # anyone: a handful of draws from the whole pool
+            everyone = np.concatenate(list(pool.values())) if pool else np.array([], np.int64)
+            cand = everyone[~np.isin(everyone, taken)]
+        if len(cand):
+            pid = int(cand[int(pl.rng.integers(0, len(cand)))])
+            used.add(pid)
+            return pid
+    return None
+
+
+def coowned_home(pl, hhs: list[int], code: str) -> None:
+    """DECEASED_COOWNER or LIVING_COOWNER (module docstring): a second home, half the head's
+    and half a relative's outside the household."""
+    if not hhs:
+        return
+    w = pl.w
+    homes, area = _home_area(pl)
+    limit = _limit(pl)
+    deceased = code == "deceased_coowner"
+    p = w.persons
+    candidates = _coowners(pl, deceased)
+    first = pd.Series(p["name"].to_numpy()[candidates], dtype=object).str[:1].to_numpy(str)
+    pool = {str(c): candidates[first == c] for c in np.unique(first)}
+    used = pl.coowners_used
+    birth = p["birth"].to_numpy().astype("datetime64[D]")
+    for hh in hhs:
+        n, a1, lim = int(pl.size[hh]), float(area[hh]), float(limit[hh])
+        cap = n * lim
+        if deceased:
+            t = float(pl.rng.uniform(ABOVE[0], min(ABOVE[1], (MAX_SECOND_HOME / 2 + a1) / cap)))
+        else:
+            lo = max(SMALL[0], (MIN_SMALL_HOME / 2 + a1) / cap)
+            t = float(pl.rng.uniform(lo, SMALL[1]))
+        a2 = round(2 * (t * cap - a1), 2)
+        owners, _, _ = _owners(pl, hh)
+        head = owners[0]
+        other = _relative(pl, head, pool, used, deceased)
+        if other is None:  # nobody left to co-own it: the household stays as it is
+            break
+        w.protected_pids.append(other)
+        younger = np.maximum(birth[[head]], birth[[other]])  # both adults at registration
+        date = adult_dates(
+            pl.rng, younger, "2008-01-01", w.as_of - np.timedelta64(OLDER_THAN_DAYS, "D")
+        )[0]
+        cert = pl.next_cert
+        pl.next_cert += 1
+        # the relative was often the first owner
+        pair = [(other, int(p["hh"].iat[other])), (head, hh)]
+        if pl.rng.random() < 0.5:
+            pair.reverse()
+        for seq, (pid, owner_hh) in enumerate(pair, start=1):
+            pl.new_homes.append(
+                {
+                    "hh": owner_hh,
+                    "use": "residential",
+                    "area": a2,
+                    "cert": cert,
+                    "status": "current",
+                    "location": None,
+                    "region_code": w.households["region_code"].iat[hh],
+                    "pid": pid,
+                    "owner_seq": seq,
+                    "share": 0.5,
+                    "registration_date": date,
+                }
+            )
+        if deceased:
+            died = pd.Timestamp(p["death_date"].iat[other]).date()
+            shown = pd.Timestamp(p["status_date"].iat[other]).date()
+            state = f"died {died}, hukou deceased {shown}"
+        else:
+            state = "living"
+        counted = a1 + a2 / 2
+        detail = (
+            f"second home {a2:.2f} m², registered {date}, half the head's and half a relative's "
+            f"outside the household ({state}), beside one of {a1:.2f} m²: "
+            f"{counted / n:.2f} m² per person for {n} members with the head's half, "
+            f"{a1 / n:.2f} without; limit {lim:g} m²"
+        )
+        pl.record(hh, code, detail, head)
 
 
 def other_property(pl, hhs: list[int], code: str) -> None:

@@ -3,6 +3,13 @@
 An independent pandas computation of the household facts (the engine's is in Spark), then the
 same rule set evaluated in Python. Not only the planted problems: any household that fails a
 rule on the clean data is expected, so precision and recall both mean something.
+
+The known false-positive patterns (DOMAIN §4) are facts of their own, never counted with the
+others: doubtful vehicles (a status of dibao.vehicle_doubtful_statuses, or a counted status
+and a first registration dibao.vehicle_doubtful_age_years or more before the month), the
+balances of dormant accounts (no transaction for dibao.dormant_account_months), certificates
+co-owned with a deceased person outside the household, and members with an active
+provident-fund account paid in the look-back but no registered wage in it.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ import pyarrow as pa
 from pipelines.config import month_bounds, months_before
 from pipelines.policy import load_ruleset
 from pipelines.storage import write_arrow
+from pipelines.synth.identity import expected_unverified
+from pipelines.synth.marriage import expected_undeclared_spouses
 
 CENT = Decimal("0.01")
 SHARE = Decimal("0.000001")  # a blank share's even split, to the engine's six places
@@ -37,10 +46,27 @@ def _date(v) -> dt.date | None:
     return v.date() if isinstance(v, dt.datetime | pd.Timestamp) else v
 
 
+def _months_back(start: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` months before the month of `start`."""
+    y, m = divmod(start.year * 12 + start.month - 1 - months, 12)
+    return dt.date(y, m + 1, 1)
+
+
 def household_facts(truth: Path, params, month: str) -> list[dict]:
     """Base facts per roster household, from truth/clean with the true person keys: the same
     names and definitions as pipelines/household.py (member_exclusions aside). A person
-    enrolled twice has two person keys; their registry records carry the first one."""
+    enrolled twice has two person keys; their registry records carry the first one.
+
+    "Counted members" are the active roster members not in custody on the first day of the
+    month. Vehicles: non-exempt ones of counted members; doubtful when their status is one of
+    dibao.vehicle_doubtful_statuses, or a counted status with a first registration on or
+    before the same day dibao.vehicle_doubtful_age_years earlier; `vehicles_nonexempt` the
+    distinct plates in a counted status and not doubtful, `vehicles_doubtful` the doubtful
+    ones. Deposits: an account is dormant when its last transaction is before the first day
+    of the month dibao.dormant_account_months earlier; `deposits` the other balances,
+    `deposits_dormant` theirs. Real estate: see `_property`. `members_provident_without_wage`:
+    counted members with an active provident-fund account last paid in the income look-back
+    and no employee wage (contribution base > 0) in any month of it."""
     start, end = month_bounds(month)
     roster = _read(truth, "roster")
     active = roster[roster["status"] == "active"].sort_values(["household_id", "member_no"])
@@ -73,13 +99,19 @@ def household_facts(truth: Path, params, month: str) -> list[dict]:
             dead.add(r.person_key)
 
     assets: dict[tuple[str, str], Decimal] = {}
+    dormant_before = _months_back(start, int(params.at("dibao.dormant_account_months", start)))
     for source, fact, column in (
         ("bank_deposits", "deposits", "balance"),
         ("securities", "securities", "market_value"),
         ("insurance", "insurance_cash_value", "cash_value"),
     ):
         for r in counted(records(source)).itertuples():
-            key = (household_of[r.person_key], fact)
+            name = fact
+            if source == "bank_deposits":
+                last = _date(getattr(r, "last_activity_date", None))
+                if last is not None and last < dormant_before:
+                    name = "deposits_dormant"
+            key = (household_of[r.person_key], name)
             assets[key] = assets.get(key, Decimal(0)) + _dec(getattr(r, column))
 
     payroll_window = set(months_before(start, int(params.at("dibao.state_payroll_lookback_months", start))))
@@ -89,9 +121,17 @@ def household_facts(truth: Path, params, month: str) -> list[dict]:
 
     exempt = set(params.at("dibao.vehicle_exempt_types", start))
     statuses = set(params.at("dibao.vehicle_counted_statuses", start))
+    doubtful_statuses = set(params.at("dibao.vehicle_doubtful_statuses", start))
+    old_on = start.replace(year=start.year - int(params.at("dibao.vehicle_doubtful_age_years", start)))
     vehicles: dict[str, set] = {}
+    vehicles_doubtful: dict[str, set] = {}
     for r in counted(records("vehicles")).itertuples():
-        if r.status in statuses and r.vehicle_type not in exempt:
+        if r.vehicle_type in exempt:
+            continue
+        first = _date(r.first_registration)
+        if r.status in doubtful_statuses or (r.status in statuses and first is not None and first <= old_on):
+            vehicles_doubtful.setdefault(household_of[r.person_key], set()).add(r.plate)
+        elif r.status in statuses:
             vehicles.setdefault(household_of[r.person_key], set()).add(r.plate)
 
     roles = set(params.at("dibao.business_counted_roles", start))
@@ -110,12 +150,19 @@ def household_facts(truth: Path, params, month: str) -> list[dict]:
     twice = enrolled[enrolled["synthetic_person_id"].isin(households_of[households_of > 1].index)]
     elsewhere = twice.groupby("household_id")["synthetic_person_id"].nunique().to_dict()
 
-    income, new_work = _income(counted(records("social_insurance")), household_of, params, start)
-    homes = _property(records("real_estate"), household_of, held, params, start)
+    si = counted(records("social_insurance"))
+    income, new_work = _income(si, household_of, params, start)
+    provident = _provident_without_wage(si, counted(records("provident_fund")), params, start)
+    deceased = _deceased_people(truth, end)
+    homes = _property(_read(truth, "real_estate"), household_of, held, params, start, deceased)
 
     excluded = set(params.at("dibao.excluded_income_types", start))
     out = []
-    for hid, members in active.groupby("household_id", sort=True):
+    # 特困 enrolments count above as another enrolment of a member; only 低保 households are checked
+    dibao = active[active["programme"].fillna("dibao") == "dibao"]
+    unverified = expected_unverified(truth, dibao, held)
+    spouses = expected_undeclared_spouses(truth, month)
+    for hid, members in dibao.groupby("household_id", sort=True):
         first = members.iloc[0]
         keys = set(members["person_key"])
         by_type = dict(sorted(income.get(hid, {}).items()))
@@ -133,6 +180,7 @@ def household_facts(truth: Path, params, month: str) -> list[dict]:
                 "members_enrolled_elsewhere": int(elsewhere.get(hid, 0)),
                 "state_payroll_members": len(payroll & keys),
                 "vehicles_nonexempt": len(vehicles.get(hid, ())),
+                "vehicles_doubtful": len(vehicles_doubtful.get(hid, ())),
                 "businesses_active": len(business.get(hid, ())),
                 "income_by_type": by_type,
                 "countable_income_total": sum(
@@ -143,11 +191,20 @@ def household_facts(truth: Path, params, month: str) -> list[dict]:
                 ),
                 **{
                     fact: assets.get((hid, fact), Decimal("0.00"))
-                    for fact in ("deposits", "securities", "insurance_cash_value")
+                    for fact in ("deposits", "deposits_dormant", "securities", "insurance_cash_value")
                 },
-                "homes": len(home.get("homes", ())),
-                "home_area": sum(home.get("homes", {}).values(), Decimal("0.00")),
-                "commercial_properties": len(home.get("commercial_properties", ())),
+                **{
+                    fact: value
+                    for suffix in ("", "_doubtful")
+                    for fact, value in (
+                        (f"homes{suffix}", len(home.get(f"homes{suffix}", ()))),
+                        (f"home_area{suffix}", sum(home.get(f"homes{suffix}", {}).values(), Decimal("0.00"))),
+                        (f"commercial_properties{suffix}", len(home.get(f"commercial_properties{suffix}", ()))),
+                    )
+                },
+                "members_provident_without_wage": len(provident & keys),
+                "members_identity_unverified": int(unverified.get(hid, 0)),
+                "undeclared_spouses": int(spouses.get(hid, 0)),
                 "new_work_months": months,
                 "new_work_income": earned,
                 "declared_income": _dec(first["declared_income"]),
@@ -195,17 +252,62 @@ def _income(si: pd.DataFrame, household_of: dict, params, start: dt.date):
     return income, new_work
 
 
-def _property(estate: pd.DataFrame, household_of: dict, held: set, params, start: dt.date):
-    """Per household: {"homes" | "commercial_properties": {certificate: area by the counted
-    members' shares}}. A blank share is an even split among the certificate's owner rows of
-    the household (members in custody included: their part is set aside)."""
+def _provident_without_wage(si: pd.DataFrame, pf: pd.DataFrame, params, start: dt.date) -> set[str]:
+    """Person keys with an active provident-fund account last paid in the income look-back
+    window and no employee wage (contribution base > 0) in any month of it."""
+    if pf.empty:
+        return set()
+    window = months_before(start, int(params.at("dibao.income_lookback_months", start)))
+    waged: set[str] = set()
+    if not si.empty:
+        wage = si["month"].isin(window) & (si["insurance_type"] == "employee")
+        wage &= si["contribution_base"].fillna(0) > 0
+        waged = set(si.loc[wage, "person_key"])
+    paying = (pf["status"] == "active") & pf["last_paid_month"].isin(window)
+    return set(pf.loc[paying, "person_key"]) - waged
+
+
+def _deceased_people(truth: Path, end: dt.date) -> set[str]:
+    """True identities (synthetic person ids) of everyone, on the roster or not, deceased by
+    `end`: hukou status deceased (status date by then or none) or a cremation record with a
+    death date by then."""
+    dead: set[str] = set()
+    by = pd.Timestamp(end)
+    path = truth / "clean" / "hukou.parquet"
+    if path.exists():
+        hukou = pd.read_parquet(path, columns=["synthetic_person_id", "status", "status_date"])
+        date = pd.to_datetime(hukou["status_date"])
+        gone = (hukou["status"] == "deceased") & (date.isna() | (date <= by))
+        dead |= set(hukou.loc[gone, "synthetic_person_id"])
+    path = truth / "clean" / "cremation.parquet"
+    if path.exists():
+        cremation = pd.read_parquet(path, columns=["synthetic_person_id", "death_date"])
+        dead |= set(cremation.loc[pd.to_datetime(cremation["death_date"]) <= by, "synthetic_person_id"])
+    return dead
+
+
+def _property(
+    estate: pd.DataFrame, household_of: dict, held: set, params, start: dt.date, deceased: set[str]
+):
+    """Per household: {"homes" | "commercial_properties" and the same with "_doubtful":
+    {certificate: area by the counted members' shares}}, from every owner row of the registry
+    (`estate`). A blank share is an even split among the certificate's owner rows of the
+    household (members in custody included: their part is set aside). A certificate is
+    doubtful for a household when another owner row of it belongs to someone who is not an
+    active roster member of that household and who is `deceased` (true identities)."""
     out: dict[str, dict[str, dict[str, Decimal]]] = {}
     if estate.empty:
         return out
     kinds = {u: "homes" for u in params.at("dibao.residential_uses", start)}
     kinds |= {u: "commercial_properties" for u in params.at("dibao.commercial_property_uses", start)}
+    # per certificate, the households of its deceased owners (None: not on the roster)
+    dead_rows = estate[estate["synthetic_person_id"].isin(deceased)]
+    dead_owners: dict[str, set] = {}
+    for cert, key in zip(dead_rows["certificate_no"], dead_rows["person_key"], strict=True):
+        dead_owners.setdefault(cert, set()).add(household_of.get(key) if pd.notna(key) else None)
+    estate = estate[estate["person_key"].isin(household_of)]
     estate = estate.assign(household_id=estate["person_key"].map(household_of))
-    for (hid, _cert), rows in estate.groupby(["household_id", "certificate_no"], sort=True):
+    for (hid, cert), rows in estate.groupby(["household_id", "certificate_no"], sort=True):
         counted = rows[~rows["person_key"].isin(held)]
         current = counted[(counted["status"] == "current") & counted["use"].isin(list(kinds))]
         if current.empty:
@@ -217,7 +319,9 @@ def _property(estate: pd.DataFrame, household_of: dict, held: set, params, start
         )
         first = current.iloc[0]
         area = (_dec(first["area"]) * min(share, Decimal(1))).quantize(CENT, rounding=ROUND_HALF_UP)
-        out.setdefault(hid, {}).setdefault(kinds[first["use"]], {})[first["certificate_no"]] = area
+        doubtful = any(h != hid for h in dead_owners.get(cert, ()))
+        kind = kinds[first["use"]] + ("_doubtful" if doubtful else "")
+        out.setdefault(hid, {}).setdefault(kind, {})[first["certificate_no"]] = area
     return out
 
 

@@ -18,6 +18,7 @@ from pipelines.synth.config import (
     APPLICANT_CODES,
     EXCLUSIVE_NOISE,
     LOOKALIKES,
+    OUTREACH_CODES,
     PROBLEMS,
     SOURCES,  # noqa: F401 - re-exported: generator.SOURCES was its home
     SynthConfig,
@@ -180,6 +181,8 @@ def generate(
     protected_hh = np.zeros(len(world.households), dtype=bool)
     protected_hh[[p["hh"] for p in world.planted if p["code"] != "APPLICANT_ELIGIBLE"]] = True
     protected = protected_hh[persons["hh"].to_numpy()]
+    # and the people outside the roster co-owning a planted home (found by their ID alone)
+    protected[np.asarray(world.protected_pids, dtype=np.int64)] = True
     as_of = config.as_of.isoformat()
     summary = GenerationSummary(
         data_dir=data_dir,
@@ -277,7 +280,7 @@ def generate(
         planted,
         {c: string for c in ("household_id", "person_key", "kind", "code", "detail")},
     )
-    for code in PROBLEMS + LOOKALIKES + APPLICANT_CODES:
+    for code in PROBLEMS + LOOKALIKES + APPLICANT_CODES + OUTREACH_CODES:
         summary.planted[code.upper()] = int((planted["code"] == code.upper()).sum())
     summary.truth = {
         "links": "truth/links.parquet",

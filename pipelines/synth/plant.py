@@ -6,6 +6,17 @@ asset months, the look-back), with clear margins: a problem is at least 15 % bey
 threshold, a look-alike stays clear of it unless it is SAVINGS_JUST_UNDER, which sits at
 95–99.5 % of the limit on purpose. Financial assets are deposits, securities and the cash
 value of life insurance together.
+The known false-positive patterns (DOMAIN §4) are planted as problems of a "verify" kind
+with their look-alikes: STALE_VEHICLE (the only vehicle is a car overdue for inspection, due
+for scrapping, or normal but first registered 16 years or more before the month),
+DORMANT_ACCOUNT (active assets at most 60 % of the limit, an account without a transaction
+for 3–8 years taking the total to 115 % or more) and DORMANT_SMALL (a dormant account, the
+total under 85 %), PROVIDENT_WITHOUT_WAGE (an active provident-fund account paid in the last
+months of the look-back, no wage registered in it) and OLD_EMPLOYER_FUND (an account never
+closed, last paid three years or more before the month); estate.py plants DECEASED_COOWNER
+and LIVING_COOWNER. Every other planted car is in normal status and younger than
+dibao.vehicle_doubtful_age_years by two years or more, and every other planted account moved
+within the last three months, so that no other code tips a "verify" rule.
 Each household carries at most one planted code (a pair of households one code each:
 enrolments.py plants a person enrolled twice and namesakes; estate.py, real estate). Applicant households carry exactly one:
 APPLICANT_ELIGIBLE unless an applicant problem was planted; their `household_id` is the
@@ -20,7 +31,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from pipelines.synth import enrolments, estate
+from pipelines.synth import enrolments, estate, identity, marriage, outreach
 from pipelines.synth.assets import adult_dates, pick_banks
 from pipelines.synth.config import APPLICANT_PROBLEMS, LOOKALIKES, PROBLEMS
 from pipelines.synth.employment import old_month
@@ -32,6 +43,8 @@ NAT = np.datetime64("NaT", "D")
 MIN_WAGE_BASE = 3600  # lowest contribution base used for a planted wage (yuan per month)
 # A residents' basic pension above this would not be credible (yuan per month).
 MAX_RESIDENT_PENSION = 450
+# Planted accounts other than the dormant ones moved at most this many days before the extract.
+RECENT_ACTIVITY_DAYS = 90
 
 
 class Planter:
@@ -60,6 +73,7 @@ class Planter:
         self.new_insurance: list[dict] = []
         self.new_provident: list[dict] = []
         self.new_homes: list[dict] = []  # real-estate owner rows (estate.py)
+        self.coowners_used: set[int] = set()  # co-owners outside the roster (estate.py)
         self.next_cert = int(world.homes["cert"].max()) + 1 if len(world.homes) else 0
         self.declared: dict[int, float] = {}
         self.companies = companies(world.employer_pool)
@@ -90,6 +104,8 @@ class Planter:
         self.n_disabled = count((cond == 1) & (age >= 18) & (age <= 80))
         self.n_old = count(age >= 62)
         self.n_adult_30_80 = count((age >= 30) & (age <= 80))
+        self.n_adult_40_80 = count((age >= 40) & (age <= 80))
+        self.n_able_22 = count((age >= 22) & (age < 60) & (cond != 1))
 
     def members(self, hh: int) -> pd.DataFrame:
         if hh in self.by_hh:
@@ -242,6 +258,7 @@ class Planter:
         kinds = self.rng.choice(["demand", "time", "wealth"], k, p=kinds_p)
         urban = np.full(k, bool(self.w.households["urban"].iat[hh]))
         self.drop_accounts.append(hh)
+        # last_activity is set in apply(): a recent one
         self.new_accounts.append(
             pd.DataFrame(
                 {
@@ -254,6 +271,11 @@ class Planter:
             )
         )
         return k
+
+    def _recent(self, k: int) -> np.ndarray:
+        """Dates of a last transaction within the three months before the extract."""
+        days = self.rng.integers(0, RECENT_ACTIVITY_DAYS + 1, k).astype("timedelta64[D]")
+        return (self.w.as_of - days).astype("datetime64[D]")
 
     # ---- the codes ---------------------------------------------------------------------
     def deceased_member(self, hhs: list[int]) -> None:
@@ -440,7 +462,7 @@ class Planter:
             elif code == "vehicle_owned":
                 pid = self._pick_person(m, (age >= 18) & (age <= 75))
                 vtype = "car" if self.rng.random() < 0.75 else "truck"
-                status, lo = "normal", "2010-01-01"
+                status, lo = "normal", self._young_vehicle_from("2010-01-01")
             else:
                 pid = self._pick_person(m, (age >= 18) & (age <= 75))
                 vtype = str(self.rng.choice(["car", "truck", "motorcycle"], p=[0.6, 0.15, 0.25]))
@@ -452,6 +474,12 @@ class Planter:
                 {"pid": pid, "vehicle_type": vtype, "status": status, "first_registration": first}
             )
             self.record(hh, code, f"{vtype}, status {status}", pid)
+
+    def _young_vehicle_from(self, lo: str) -> np.datetime64:
+        """`lo`, or two years after the day from which a normal vehicle is doubtful by its
+        age (dibao.vehicle_doubtful_age_years), whichever is later: a vehicle first registered
+        from then on counts."""
+        return max(np.datetime64(lo, "D"), self.w.vehicle_old_on + np.timedelta64(731, "D"))
 
     def business(self, hhs: list[int], code: str) -> None:
         p = self.w.persons
@@ -552,6 +580,145 @@ class Planter:
                 details.append(f"{status}, last paid {last} ({employer})")
             self.record(hh, "old_provident_fund", "; ".join(details), pid)
 
+    # ---- known false-positive patterns (DOMAIN §4): "verify", never a violation ---------
+    def stale_vehicle(self, hhs: list[int]) -> None:
+        """STALE_VEHICLE: the household's only vehicle is a car overdue for inspection, one
+        due for scrapping, or one registered as normal but first registered 16 to 22 years
+        before the month (in turn): doubtful, so it does not count and VEHICLE_OWNED does not
+        hold, but it is raised to verify. Owners are aged 40 to 80."""
+        w = self.w
+        start = w.cfg.month_start
+        old_on = w.vehicle_old_on
+        years = w.policy.vehicle_doubtful_age
+
+        def years_before(n: int) -> np.datetime64:
+            return np.datetime64(start.replace(year=start.year - n).isoformat(), "D")
+
+        doubtful = w.policy.vehicle_doubtful
+        for i, hh in enumerate(hhs):
+            m = self.members(hh)
+            age = m["age"].to_numpy()
+            pid = self._pick_person(m, (age >= 40) & (age <= 80))
+            variant = i % 3
+            if variant == 0:
+                status = "overdue_inspection" if "overdue_inspection" in doubtful else doubtful[0]
+                lo, hi = years_before(years + 5), w.as_of - np.timedelta64(2 * 366, "D")
+            elif variant == 1:
+                status = "scrap_due" if "scrap_due" in doubtful else doubtful[-1]
+                lo, hi = years_before(years + 7), old_on + np.timedelta64(3 * 365, "D")
+            else:
+                status = "normal"
+                lo, hi = years_before(years + 7), years_before(years + 1)
+            birth = w.persons["birth"].to_numpy()[[pid]]
+            first = adult_dates(self.rng, birth, lo, hi)[0]
+            self.new_vehicles.append(
+                {"pid": pid, "vehicle_type": "car", "status": status, "first_registration": first}
+            )
+            detail = f"car, status {status}, first registered {first}"
+            if status == "normal":
+                detail += f" ({years} years or more before {w.cfg.month}: doubtful by its age)"
+            self.record(hh, "stale_vehicle", detail + "; no other vehicle", pid)
+
+    def dormant(self, hhs: list[int], code: str) -> None:
+        """DORMANT_ACCOUNT: accounts moved in the last three months holding 30–60 % of the
+        limit and one without a transaction for 3–8 years taking the total to 120–170 % of it
+        (dibao.dormant_account_months); DORMANT_SMALL: 15–40 % active, 50–80 % in all. They
+        replace the household's accounts, securities and insurance; the dormant account is
+        held by a member aged 30 or more."""
+        w = self.w
+        start = w.cfg.month_start
+        birth = w.persons["birth"].to_numpy()
+        if code == "dormant_account":
+            active_share, total_share = (0.3, 0.6), (1.2, 1.7)
+        else:
+            active_share, total_share = (0.15, 0.4), (0.5, 0.8)
+        for hh in hhs:
+            m = self.members(hh)
+            limit = float(w.limit_of(np.array([hh]))[0])
+            active = float(self.rng.uniform(*active_share)) * limit
+            total = float(self.rng.uniform(*total_share)) * limit
+            adults = m[(m["age"] >= 18).to_numpy()]
+            k = int(self.rng.integers(1, 4))
+            owners = self.rng.choice((adults if len(adults) else m)["pid"].to_numpy(), k)
+            split = self.rng.dirichlet(np.full(k, 2.0)) if k > 1 else np.array([1.0])
+            bal = np.floor(split * active * 100) / 100
+            kinds = self.rng.choice(["demand", "time"], k, p=[0.7, 0.3])
+            holder = self._pick_person(m, (m["age"] >= 30).to_numpy())
+            dormant = math.floor((total - bal.sum()) * 100) / 100
+            last = adult_dates(
+                self.rng,
+                birth[[holder]],
+                np.datetime64(start.replace(year=start.year - 8).isoformat(), "D"),
+                np.datetime64(start.replace(year=start.year - 3).isoformat(), "D"),
+            )[0]
+            urban = np.full(k + 1, bool(w.households["urban"].iat[hh]))
+            self.drop_accounts.append(hh)
+            self.new_accounts.append(
+                pd.DataFrame(
+                    {
+                        "pid": np.append(owners, holder),
+                        "account_type": np.append(
+                            kinds, "demand" if self.rng.random() < 0.6 else "time"
+                        ),
+                        "balance": np.append(bal, dormant),
+                        "bank": pick_banks(self.rng, urban),
+                        "force_duplicate": False,
+                        "last_activity": np.append(self._recent(k), last).astype("datetime64[D]"),
+                    }
+                )
+            )
+            self.record(
+                hh,
+                code,
+                f"deposits {bal.sum():.2f} in {k} active accounts ({bal.sum() / limit:.0%} of "
+                f"the limit); {dormant:.2f} in an account without a transaction since {last} "
+                f"(dormant), {(bal.sum() + dormant) / limit:.0%} of the limit in all; "
+                f"limit {limit:.2f}",
+                holder,
+            )
+
+    def provident(self, hhs: list[int], code: str) -> None:
+        """PROVIDENT_WITHOUT_WAGE: a member aged 22 to 59 able to work holds an active
+        account of a company, paid in one of the last three months of the look-back, and no
+        wage of theirs is registered (their wage streams go). OLD_EMPLOYER_FUND: a member
+        aged 30 to 80 holds an account of a former employer still marked active, last paid
+        37 months or more before the month checked (outside the look-back)."""
+        w = self.w
+        birth = w.persons["birth"].to_numpy().astype("datetime64[D]")
+        rates = load_yaml("economy.yaml")["provident_fund"]["rate"]
+        checked = np.datetime64(w.cfg.month, "M")
+        for hh in hhs:
+            m = self.members(hh)
+            age, cond = m["age"].to_numpy(), m["condition"].to_numpy()
+            if code == "provident_without_wage":
+                pid = self._pick_person(m, (age >= 22) & (age < 60) & (cond != 1))
+                last = w.months[-1 - int(self.rng.choice(3, p=[0.6, 0.25, 0.15]))]
+                employer = str(self.companies[int(self.rng.integers(0, len(self.companies)))])
+                self.drop_streams.append(np.array([pid]))
+                detail = (
+                    f"active account at {employer}, last paid {last}; no wage registered in "
+                    f"the {w.policy.lookback} months before {w.cfg.month}"
+                )
+            else:
+                pid = self._pick_person(m, (age >= 30) & (age <= 80))
+                last = str(old_month(self.rng, birth[[pid]], checked - 37)[0])
+                employer = str(w.employer_pool[int(self.rng.integers(len(w.employer_pool)))])
+                detail = (
+                    f"account at {employer} still active, last paid {last}, before the "
+                    f"{w.policy.lookback}-month look-back"
+                )
+            self.new_provident.append(
+                {
+                    "pid": pid,
+                    "employer": employer,
+                    "base": float(round(self.rng.uniform(1800, 3600))),
+                    "rate": float(self.rng.choice(rates)),
+                    "status": "active",
+                    "last_paid": last,
+                }
+            )
+            self.record(hh, code, detail, pid)
+
     # ---- applications ------------------------------------------------------------------
     def applications(self) -> None:
         """A few applicant households fail a test; every other one is eligible."""
@@ -595,7 +762,7 @@ class Planter:
         vtype = "car" if self.rng.random() < 0.8 else "truck"
         birth = self.w.persons["birth"].to_numpy()[[pid]]
         last = self.w.as_of - np.timedelta64(30, "D")
-        first = adult_dates(self.rng, birth, "2012-01-01", last)[0]
+        first = adult_dates(self.rng, birth, self._young_vehicle_from("2012-01-01"), last)[0]
         self.new_vehicles.append(
             {"pid": pid, "vehicle_type": vtype, "status": "normal", "first_registration": first}
         )
@@ -717,6 +884,18 @@ class Planter:
         dropped = np.array(self.drop_accounts, dtype=int)
         keep = ~np.isin(hh_of[acc["pid"].to_numpy()], dropped)
         w.accounts = pd.concat([acc[keep], *self.new_accounts], ignore_index=True)
+        if "last_activity" not in w.accounts:  # a world built without build_world
+            w.accounts["last_activity"] = NAT
+        last = w.accounts["last_activity"].to_numpy().astype("datetime64[D]")
+        unset = np.isnat(last)
+        last[unset] = self._recent(int(unset.sum()))
+        # nobody moves money after their death (a planted death is recent: never dormant)
+        death = (
+            w.persons["death_date"]
+            .to_numpy()
+            .astype("datetime64[D]")[w.accounts["pid"].to_numpy().astype(np.int64)]
+        )
+        w.accounts["last_activity"] = np.where(np.isnat(death), last, np.minimum(last, death))
         sec = w.securities
         keep = ~np.isin(hh_of[sec["pid"].to_numpy()], dropped)
         parts = [sec[keep]]
@@ -788,4 +967,22 @@ def plant(world: World, rng: np.random.Generator) -> None:
     enrolments.duplicate_enrolment(pl, count["duplicate_enrolment"])
     enrolments.namesakes(pl, count["namesake_other_household"])
     pl.applications()
+    # the known false-positive patterns last, so that the codes above stay as they were
+    pl.stale_vehicle(pl.choose(pl.n_adult_40_80 >= 1, count["stale_vehicle"]))
+    for code in ("dormant_account", "dormant_small"):
+        pl.dormant(pl.choose(pl.n_adult_30_80 >= 1, count[code]), code)
+    pl.provident(
+        pl.choose(pl.n_able_22 >= 1, count["provident_without_wage"]), "provident_without_wage"
+    )
+    pl.provident(pl.choose(pl.n_adult_30_80 >= 1, count["old_employer_fund"]), "old_employer_fund")
+    homes = estate.feasible(pl)
+    for code in ("deceased_coowner", "living_coowner"):
+        estate.coowned_home(pl, pl.choose(homes[code], count[code]), code)
+    elsewhere = identity.not_in_hukou_feasible(pl)
+    identity.not_in_hukou(pl, pl.choose(elsewhere, count["not_in_hukou"]))
+    identity.id_name_conflict(pl, pl.choose(pl.n_adult >= 1, count["id_name_conflict"]))
+    identity.tekun(pl, count["tekun_and_dibao"])
+    marriage.plant(pl, count["undeclared_spouse"], count["divorced_spouse"], count["spouse_deceased"])
+    # 漏保 leads in the wider population, once every other plan has chosen its people
+    outreach.plant(pl, world.cfg.planted_count("possibly_eligible"), world.cfg.planted_count("needy_not_poor"))
     pl.apply()

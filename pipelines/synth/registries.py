@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipelines.synth import marriage, outreach
 from pipelines.synth.idcodes import make_uscc, unique_numbers
+from pipelines.synth.identity import tekun_roster_rows
 from pipelines.synth.regions import load_regions, load_yaml
 from pipelines.synth.world import World
 
@@ -71,6 +73,12 @@ def roster(w: World, rng: np.random.Generator) -> pd.DataFrame:
             "noise": "",
         }
     )
+    if len(w.roster_overrides):  # first enrolments written otherwise (identity.py)
+        o = w.roster_overrides.set_index("pid")
+        at_pid = rows["pid"].isin(o.index).to_numpy()
+        pids = rows.loc[at_pid, "pid"]
+        rows.loc[at_pid, "written_name"] = o["written_name"].reindex(pids).to_numpy()
+        rows.loc[at_pid, "noise"] = o["noise"].reindex(pids).to_numpy()
     if len(w.enrolments):
         rows = pd.concat([rows, w.enrolments[rows.columns]], ignore_index=True)
         rows = rows.sort_values(["hh", "member_no"], kind="stable", ignore_index=True)
@@ -86,7 +94,7 @@ def roster(w: World, rng: np.random.Generator) -> pd.DataFrame:
     household_id = hh_df["household_id"].to_numpy()[at]
     member_no = rows["member_no"].to_numpy().astype(np.int64)
     persons = w.persons
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "household_id": household_id,
             "region_code": hh_df["region_code"].to_numpy()[at],
@@ -111,11 +119,16 @@ def roster(w: World, rng: np.random.Generator) -> pd.DataFrame:
             "_planted_noise": rows["noise"].to_numpy(),
         }
     )
+    tekun = tekun_roster_rows(w, w.as_of)  # 特困 enrolments last (identity.py)
+    return pd.concat([out, tekun], ignore_index=True) if len(tekun) else out
 
 
 def hukou(w: World) -> pd.DataFrame:
-    """Everyone, roster and wider population, grouped by 户号."""
+    """Everyone, roster and wider population, grouped by 户号, but people whose 户籍 is
+    elsewhere (identity.py)."""
     p = w.persons
+    if "hukou_elsewhere" in p:
+        p = p[~p["hukou_elsewhere"].fillna(False).to_numpy().astype(bool)]
     out = pd.DataFrame(
         {
             "id_number": p["id_number"],
@@ -156,7 +169,8 @@ def cremation(w: World, rng: np.random.Generator) -> pd.DataFrame:
 
 
 def bank_deposits(w: World, rng: np.random.Generator) -> pd.DataFrame:
-    """Balances per account at the extract date, one bank card number each."""
+    """Balances per account at the extract date, one bank card number each, with the date of
+    the account's last transaction."""
     a = w.accounts
     bins = {b["name"]: b["bin"] for b in load_yaml("economy.yaml")["banks"]}
     numbers = unique_numbers(rng, len(a), 10**11, 5000)
@@ -169,6 +183,7 @@ def bank_deposits(w: World, rng: np.random.Generator) -> pd.DataFrame:
             "account_type": a["account_type"].to_numpy(),
             "balance": np.round(a["balance"].to_numpy().astype(float), 2),
             "as_of_date": w.as_of,
+            "last_activity_date": a["last_activity"].to_numpy().astype("datetime64[D]"),
             "pid": pid,
             "force_duplicate": a["force_duplicate"].to_numpy().astype(bool),
         }
@@ -544,6 +559,7 @@ def disability(w: World, rng: np.random.Generator) -> pd.DataFrame:
             "pid": pid,
         }
     )
+    out = outreach.planted_certificates(w, rng, out)  # grade 1–2 certificates of 漏保 leads
     return out.sort_values(["issue_date", "certificate_no"], kind="stable").reset_index(drop=True)
 
 
@@ -563,6 +579,7 @@ BUILDERS = {
     "state_payroll": lambda w, rngs: state_payroll(w, rngs("reg.state_payroll")),
     "disability": lambda w, rngs: disability(w, rngs("reg.disability")),
     "insurance": lambda w, rngs: insurance(w, rngs("reg.insurance")),
+    "marriage": lambda w, rngs: marriage.marriage(w, rngs("reg.marriage")),
 }
 
 

@@ -4,6 +4,12 @@ Policy numbers come from the rules (the standard, the asset months, the look-bac
 roster's own holdings (deposits, securities and insurance cash value together) are capped
 well inside them so that every roster household is eligible by construction until plant.py
 plants a problem. The applicant households (applicants.py) get the same caps.
+
+Every deposit account gets the date of its last transaction (`accounts["last_activity"]`,
+assets.last_activity): most within the last few months, a minority of small current accounts
+dormant for years; a dormant account's balance is not counted but reported apart
+(dibao.dormant_account_months), and a roster household's whole deposits, dormant ones
+included, stay under its cap, so no roster household crosses a limit unplanned.
 """
 
 from __future__ import annotations
@@ -46,6 +52,11 @@ class Policy:
     residential_uses: list[str] = field(default_factory=list)
     commercial_uses: list[str] = field(default_factory=list)
     home_area_limit: dict[str, float] = field(default_factory=dict)
+    # known false-positive patterns (DOMAIN §4): vehicle statuses and age that make a vehicle
+    # doubtful, months without a transaction that make an account dormant
+    vehicle_doubtful: list[str] = field(default_factory=list)
+    vehicle_doubtful_age: int = 15
+    dormant_months: int = 24
 
     @classmethod
     def read(cls, params, on) -> Policy:
@@ -69,6 +80,9 @@ class Policy:
                 * float(params.at("dibao.min_housing_area", on, code))
                 for code in load_regions().codes
             },
+            vehicle_doubtful=list(params.at("dibao.vehicle_doubtful_statuses", on)),
+            vehicle_doubtful_age=int(params.at("dibao.vehicle_doubtful_age_years", on)),
+            dormant_months=int(params.at("dibao.dormant_account_months", on)),
         )
 
 
@@ -96,6 +110,15 @@ class World:
     # second household), member_no, relation, phone, address, written_id / written_name (what
     # the roster writes when it differs from the person's) and noise (that difference's kind).
     enrolments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # People outside the roster whose records must keep a valid ID (the co-owners of planted
+    # real estate, estate.py): the engine finds them in hukou and cremation by their ID alone.
+    protected_pids: list[int] = field(default_factory=list)
+    # Roster rows written otherwise than the person (identity.py): pid, written_name, noise.
+    roster_overrides: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # 特困 enrolments, one-person households on the roster extract (identity.py).
+    tekun: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Marriage and divorce registrations planted (marriage.py): husband, wife, event, date, code.
+    marriages: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def as_of(self) -> np.datetime64:
@@ -108,6 +131,22 @@ class World:
     @property
     def first_month(self) -> np.datetime64:
         return np.datetime64(self.months[0], "M")
+
+    @property
+    def vehicle_old_on(self) -> np.datetime64:
+        """A vehicle in a counted status first registered on or before this day is doubtful:
+        the first day of the month checked, dibao.vehicle_doubtful_age_years earlier."""
+        start = self.cfg.month_start
+        return np.datetime64(
+            start.replace(year=start.year - self.policy.vehicle_doubtful_age).isoformat(), "D"
+        )
+
+    @property
+    def dormant_before(self) -> np.datetime64:
+        """An account whose last transaction is before this day is dormant: the first day of
+        the month checked, dibao.dormant_account_months earlier."""
+        start = np.datetime64(self.cfg.month_start.isoformat(), "M")
+        return (start - self.policy.dormant_months).astype("datetime64[D]")
 
     @property
     def window_first(self) -> int:
@@ -176,6 +215,10 @@ def build_world(cfg: SynthConfig, params, rngs) -> World:
         employer_pool=pool,
     )
     applicants.select(world, rngs("applicants"), poor_asset_cap, poor_income_cap)
+    # drawn with a stream of its own, once the applicants' balances are set
+    world.accounts["last_activity"] = assets.last_activity(
+        rngs("account_activity"), world.accounts, persons, as_of, world.dormant_before
+    )
     # Securities: the wider population (not the applicants) and a little for a few roster
     # households, inside what their cap leaves beside their deposits.
     acc = world.accounts

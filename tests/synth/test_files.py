@@ -38,6 +38,7 @@ FORMATS = {
     "state_payroll": ("csv", "utf-8", False),
     "disability": ("xlsx", None, False),
     "insurance": ("csv", "gb18030", False),
+    "marriage": ("csv", "utf-8", False),
 }
 
 
@@ -131,7 +132,7 @@ def test_every_written_record_has_one_truth_row(small, source):
     duplicated = int(links["noise"].str.contains("duplicate_rows").sum())
     assert len(written) - len(set(keys)) == duplicated
     roster_people = links["person_key"].notna()
-    assert links.loc[roster_people, "person_key"].str.match(r"^DB\d{12}-\d{2}$").all()
+    assert links.loc[roster_people, "person_key"].str.match(r"^(DB|TK)\d{12}-\d{2}$").all()
     assert links["person_id"].str.match(r"^P\d{8}$").all()
 
 
@@ -139,12 +140,21 @@ def test_links_cover_roster_people_in_registries(small):
     links = small.links()
     roster = links[links["source"] == "roster"]
     assert roster["person_key"].notna().all()
-    # every roster member is in the hukou extract, under the same synthetic person; the
-    # hukou record of a person enrolled twice carries their first enrolment's key
+    # every roster member is in the hukou extract, under the same synthetic person, but the
+    # members planted outside it (NOT_IN_HUKOU); the hukou record of a person enrolled twice
+    # (in 低保 twice, or in 特困 as well) carries their first enrolment's key
+    planted = small.planted()
+    elsewhere = planted.loc[planted["code"] == "NOT_IN_HUKOU", "person_key"]
+    assert len(elsewhere) == small.config.planted_count("not_in_hukou") >= 1
     hukou = links[links["source"] == "hukou"]
-    assert set(roster["person_id"]) <= set(hukou["person_id"])
+    outside = roster["person_key"].isin(elsewhere)
+    assert not set(roster.loc[outside, "person_id"]) & set(hukou["person_id"])
+    assert set(roster.loc[~outside, "person_id"]) <= set(hukou["person_id"])
+    roster = roster[~outside]
     second = roster[~roster["person_key"].isin(set(hukou["person_key"].dropna()))]
-    assert len(second) == small.config.planted_count("duplicate_enrolment") >= 1
+    twice = ("duplicate_enrolment", "tekun_and_dibao")
+    assert len(second) == sum(small.config.planted_count(c) for c in twice) >= 2
+    assert set(second["person_key"].str[:2]) == {"DB", "TK"}
     first = roster[roster["person_key"].isin(set(hukou["person_key"].dropna()))]
     assert first["person_id"].is_unique and second["person_id"].isin(first["person_id"]).all()
     # and the wider population is larger than the roster

@@ -1,4 +1,5 @@
-"""People look like Chongqing residents: valid IDs that agree with them, every district, names."""
+"""People look like Chongqing residents: valid IDs that agree with them, every district, names.
+(The planted identity problems: test_identity_plants.py.)"""
 
 from __future__ import annotations
 
@@ -9,32 +10,41 @@ import pandas as pd
 from pipelines.regions import CHONGQING
 from pipelines.standardize.ids import standardize_id
 from pipelines.synth.regions import load_regions
-from tests.synth.facts import second_enrolments
+from tests.synth.facts import people, second_enrolments
 
 
-def _people(g) -> pd.DataFrame:
-    hukou = g.clean("hukou")
-    return hukou.set_index("synthetic_person_id")
+def _not_in_hukou(g) -> set[str]:
+    """Person keys of the members planted outside the hukou extract (NOT_IN_HUKOU)."""
+    planted = g.planted()
+    return set(planted.loc[planted["code"] == "NOT_IN_HUKOU", "person_key"])
 
 
 def test_roster_and_hukou_ids_are_valid_and_agree_with_the_person(small):
-    people = _people(small)
+    hukou = small.clean("hukou")
+    persons = hukou.set_index("synthetic_person_id")
     roster = small.clean("roster")
-    for frame in (small.clean("hukou"), roster):
+    # only the members planted outside it lack a hukou record to agree with
+    missing = ~roster["synthetic_person_id"].isin(persons.index)
+    assert set(roster.loc[missing, "person_key"]) == _not_in_hukou(small) != set()
+    for frame in (hukou, roster):
         for row in frame.itertuples():
             result = standardize_id(row.id_number)
             assert result.valid, (row.id_number, result.reason)
             assert len(row.id_number) == 18 and result.id18 == row.id_number
-            person = people.loc[row.synthetic_person_id]
+            if row.synthetic_person_id not in persons.index:
+                continue
+            person = persons.loc[row.synthetic_person_id]
             birth = person["birth_date"]
             birth = birth.date() if isinstance(birth, pd.Timestamp) else birth
             assert result.birth_date == birth
             assert result.sex == person["sex"]
-    # one ID per person; only a person enrolled twice (DUPLICATE_ENROLMENT) has two rows
+    # one ID per person; only a person enrolled twice (in 低保 twice, or in 特困 as well) has
+    # two rows
     assert roster.groupby("id_number")["synthetic_person_id"].nunique().eq(1).all()
     second = second_enrolments(small.truth)
+    assert set(second["programme"]) == {"dibao", "tekun"}
     assert roster[~roster["person_key"].isin(second["person_key"])]["id_number"].is_unique
-    assert small.clean("hukou")["id_number"].is_unique
+    assert hukou["id_number"].is_unique
 
 
 def test_all_38_region_codes_used_with_their_names(default_size):
@@ -49,7 +59,8 @@ def test_all_38_region_codes_used_with_their_names(default_size):
 
 
 def test_urban_share_follows_the_district(default_size):
-    roster = default_size.clean("roster").drop_duplicates("household_id")
+    roster = default_size.clean("roster")
+    roster = roster[roster["programme"] == "dibao"].drop_duplicates("household_id")
     urban = roster.assign(u=roster["urban_rural"] == "urban").groupby("region_code")["u"].mean()
     assert urban["500103"] == 1.0  # 渝中区
     main = urban[["500103", "500105", "500106", "500107", "500108"]].mean()
@@ -88,9 +99,10 @@ def test_names_are_realistic(default_size):
 
 def test_households_are_consistent(default_size):
     roster = default_size.clean("roster")
-    hukou = _people(default_size)
+    # birth dates from hukou; a member hukou does not hold (NOT_IN_HUKOU): their ID's
+    persons = people(default_size.truth)
     as_of = dt.date(2025, 6, 30)
-    roster["birth"] = hukou.loc[roster["synthetic_person_id"], "birth_date"].to_numpy()
+    roster["birth"] = persons.loc[roster["synthetic_person_id"], "birth_date"].to_numpy()
     roster["age"] = [(as_of - pd.Timestamp(b).date()).days / 365.25 for b in roster["birth"]]
     head = roster[roster["relation"] == "head"].set_index("household_id")["age"]
     assert (
@@ -105,9 +117,17 @@ def test_households_are_consistent(default_size):
     minors = roster[roster["category"] == "minor"]
     assert (minors["age"] < 18).all()
     assert set(roster["category"]) == {"elderly", "disabled", "ill", "minor", "general"}
-    # a person enrolled a second time is a parent, a child, a sibling or another relative
-    # there, and has their hukou with their first household
+    # a person enrolled a second time in 低保 is a parent, a child, a sibling or another
+    # relative there, and has their hukou with their first household; one enrolled in 特困
+    # as well heads a household of their own (TEKUN_AND_DIBAO)
     second = roster["person_key"].isin(second_enrolments(default_size.truth)["person_key"])
+    tekun = roster["programme"] == "tekun"
+    assert tekun.any() and (tekun <= second).all()
+    assert (roster.loc[tekun, "relation"] == "head").all() and (
+        roster.loc[tekun, "age"] >= 18
+    ).all()
+    assert roster.loc[tekun, "household_id"].str.startswith("TK").all()
+    assert roster.loc[tekun, "household_id"].is_unique
     assert set(roster.loc[~second, "relation"]) == {
         "head",
         "spouse",
@@ -115,13 +135,17 @@ def test_households_are_consistent(default_size):
         "parent",
         "grandchild",
     }
+    again = second & ~tekun
     assert (
-        second.any()
-        and roster.loc[second, "relation"].isin(["parent", "child", "sibling", "other"]).all()
+        again.any()
+        and roster.loc[again, "relation"].isin(["parent", "child", "sibling", "other"]).all()
     )
     roster = roster[~second]
-    # A roster household is one hukou household.
-    hukou_no = hukou.loc[roster["synthetic_person_id"], "hukou_no"].to_numpy()
-    assert pd.Series(hukou_no).groupby(roster["household_id"].to_numpy()).nunique().eq(1).all()
+    # A roster household is one hukou household (members hukou does not hold aside).
+    hukou = default_size.clean("hukou").set_index("synthetic_person_id")
+    held = roster[roster["synthetic_person_id"].isin(hukou.index)]
+    assert set(roster["person_key"]) - set(held["person_key"]) == _not_in_hukou(default_size)
+    hukou_no = hukou.loc[held["synthetic_person_id"], "hukou_no"].to_numpy()
+    assert pd.Series(hukou_no).groupby(held["household_id"].to_numpy()).nunique().eq(1).all()
     sizes = roster.groupby("household_id").size()
     assert 2.0 < sizes.mean() < 3.2 and (sizes == 1).mean() > 0.2

@@ -127,17 +127,33 @@ def test_people_have_stable_phones_and_share_their_household_address(default_siz
     hukou = g.clean("hukou").set_index("synthetic_person_id")
     assert roster["phone"].notna().all()
     assert roster["phone"].str.fullmatch(r"1\d{10}|023-\d{8}").all()
-    # a person enrolled a second time gives that household's address (their mobile stays)
+    # a person enrolled a second time gives that household's address (their mobile stays);
+    # a 特困 enrolment (TEKUN_AND_DIBAO) is a household of the person alone, at their address
     second = second_enrolments(g.truth)
     first = roster[~roster["person_key"].isin(second["person_key"])]
     phones = first.set_index("synthetic_person_id").loc[second["synthetic_person_id"], "phone"]
     assert len(second) >= 1 and (second["phone"].to_numpy() == phones.to_numpy()).all()
     assert second["phone"].str.match(r"1\d{10}$").all()
-    assert (
-        second["address"].to_numpy()
-        != hukou.loc[second["synthetic_person_id"], "address"].to_numpy()
-    ).all()
+    own = hukou.loc[second["synthetic_person_id"], "address"].to_numpy()
+    tekun = (second["programme"] == "tekun").to_numpy()
+    assert tekun.any() and not tekun.all()
+    assert (second["address"].to_numpy()[~tekun] != own[~tekun]).all()
+    assert (second["address"].to_numpy()[tekun] == own[tekun]).all()
     roster = roster[~roster["person_key"].isin(second["person_key"])]
+    # a member hukou does not hold (NOT_IN_HUKOU) gives their household's address: the
+    # hukou address of the other members
+    missing = ~roster["synthetic_person_id"].isin(hukou.index)
+    planted = g.planted()
+    assert set(roster.loc[missing, "person_key"]) == set(
+        planted.loc[planted["code"] == "NOT_IN_HUKOU", "person_key"]
+    )
+    housemates = roster[~missing].drop_duplicates("household_id").set_index("household_id")
+    housemates = hukou.loc[housemates["synthetic_person_id"], "address"].set_axis(housemates.index)
+    alone = ~roster.loc[missing, "household_id"].isin(housemates.index)
+    assert not alone.all()
+    shared = roster[missing][~alone]
+    assert (shared["address"].to_numpy() == housemates[shared["household_id"]].to_numpy()).all()
+    roster = roster[~missing]
     assert (
         roster["address"].to_numpy() == hukou.loc[roster["synthetic_person_id"], "address"]
     ).all()

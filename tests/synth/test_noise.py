@@ -13,7 +13,8 @@ import pytest
 from pipelines.synth import SOURCES
 from pipelines.synth import noise as nz
 from pipelines.synth.config import NoiseRates
-from tests.synth.facts import second_enrolments
+from pipelines.synth.names import surname_length
+from tests.synth.facts import people, second_enrolments
 
 NOISY = [s for s in SOURCES if s != "hukou"]
 OLD_SYSTEMS = {"bank_deposits", "real_estate", "vehicles", "cremation"}
@@ -117,6 +118,10 @@ def test_recorded_noise_is_in_the_file_and_nothing_else(default_size, former_of,
     trad_roundtrip = []
     for _, row in j.iterrows():
         w, c, kinds = row[f"{name_col}_w"], row[f"{name_col}_c"], row["kinds"]
+        if "name_conflict" in kinds:  # ID_NAME_CONFLICT: the roster writes another's name
+            assert source == "roster" and not kinds & (NAME_KINDS | ID_KINDS), kinds
+            assert w[: surname_length(w)] != c[: surname_length(c)], (w, c)
+            continue
         identity = kinds & NAME_KINDS
         assert len(identity) <= 1, kinds
         names = expected_names(kinds, c, former_of.get(row["synthetic_person_id_c"]))
@@ -188,7 +193,8 @@ def test_noise_rates_are_close_to_the_configuration(default_size, former_of):
     g = default_size
     rates = NoiseRates()
     planted = set(g.planted()["household_id"])
-    hukou = g.clean("hukou").set_index("synthetic_person_id")
+    # birth dates from hukou, or a member's ID where hukou does not hold them (NOT_IN_HUKOU)
+    hukou = people(g.truth)
     observed: dict[str, int] = {}
     eligible: dict[str, int] = {}
 
@@ -259,10 +265,16 @@ def test_noise_rates_are_close_to_the_configuration(default_size, former_of):
 def test_no_id_damage_on_planted_households(default_size):
     g = default_size
     planted = set(g.planted()["household_id"])
+    # the 特困 enrolments (TEKUN_AND_DIBAO) of members of planted households as well
+    roster = g.clean("roster")
+    planted |= set(roster.loc[roster["programme"] == "tekun", "household_id"])
     links = g.links()
     mine = links[links["person_key"].notna() & links["person_key"].str[:14].isin(planted)]
-    # but for the second enrolment of a person enrolled twice: its ID or name is the problem
-    second = second_enrolments(g.truth)["person_key"]
+    # but for the second 低保 enrolment of a person enrolled twice: its ID or name is the problem
+    second = second_enrolments(g.truth)
+    tekun = second.loc[second["programme"] == "tekun", "person_key"]
+    assert mine["person_key"].isin(tekun).sum() == g.config.planted_count("tekun_and_dibao")
+    second = second.loc[second["programme"] == "dibao", "person_key"]
     assert mine["person_key"].isin(second).sum() == g.config.planted_count("duplicate_enrolment")
     mine = mine[~(mine["source"].eq("roster") & mine["person_key"].isin(second))]
     damaged = mine["noise"].str.contains(

@@ -13,7 +13,7 @@ import pytest
 from pipelines.standardize.ids import standardize_id
 from pipelines.synth import NoiseRates
 from tests.synth.conftest import read_jsonl, read_xlsx
-from tests.synth.facts import household_facts
+from tests.synth.facts import household_facts, people
 
 NEW = ("applications", "securities", "provident_fund", "state_payroll", "disability")
 
@@ -181,6 +181,9 @@ def test_provident_fund_accounts(default_size):
     assert {"active", "sealed", "closed"} == set(pf["status"])
     assert pf["last_paid_month"].str.match(r"^\d{4}-\d{2}$").all()
     assert pf["last_paid_month"].max() == "2025-06"
+    # outside the roster, an active account is paid up to the extract; on the roster only
+    # the planted ones are active (test_roster_has_only_old_provident_fund_accounts)
+    pf = pf[pf["person_key"].isna()]
     active = pf[pf["status"] == "active"]
     assert (active["last_paid_month"] == "2025-06").all()
     assert (pf["monthly_contribution"] == 2 * (pf["base"] * 0.05).round()).any()
@@ -195,12 +198,23 @@ def test_provident_fund_accounts(default_size):
 
 
 def test_roster_has_only_old_provident_fund_accounts(default_size):
+    """Roster members hold only planted accounts: old sealed or closed ones, an old one still
+    marked active (OLD_EMPLOYER_FUND), and a recent active one without a wage
+    (PROVIDENT_WITHOUT_WAGE, a point to verify)."""
     g = default_size
-    roster = _roster_rows(g, "provident_fund")
+    rows = _roster_rows(g, "provident_fund")
+    old = _planted(g, "OLD_PROVIDENT_FUND")
+    stale = _planted(g, "OLD_EMPLOYER_FUND")
+    recent = _planted(g, "PROVIDENT_WITHOUT_WAGE")
+    assert set(rows["household_id"]) == old | stale | recent
+    roster = rows[rows["household_id"].isin(old)]
     assert len(roster) >= 30
     assert set(roster["status"]) == {"sealed", "closed"}
     assert (roster["last_paid_month"] <= "2022-04").all()  # three years or more before
-    assert set(roster["household_id"]) == _planted(g, "OLD_PROVIDENT_FUND")
+    for households, months in ((stale, ("2005-01", "2022-06")), (recent, ("2025-04", "2025-06"))):
+        mine = rows[rows["household_id"].isin(households)]
+        assert len(mine) == len(households) and (mine["status"] == "active").all()
+        assert mine["last_paid_month"].between(*months).all()
     apps = set(g.clean("applications")["synthetic_person_id"])
     applicants = g.clean("provident_fund")["synthetic_person_id"].isin(apps)
     assert not (g.clean("provident_fund").loc[applicants, "status"] == "active").any()
@@ -263,6 +277,23 @@ def test_disability_registry_covers_disabled_members_and_wheelchair_owners(defau
     assert planted <= set(owners_on_roster)
     outside = dis[dis["person_key"].isna()]
     assert len(outside) > 100  # non-recipients too
+    # the 漏保 leads planted outside the roster (outreach.py) hold the grade 1 or 2 certificate
+    # their detail names: "HK" + 户号 + "-" + the holder's number there (户主 first, then by
+    # birth date and ID)
+    every = g.planted()
+    leads = every[every["kind"].isin(["outreach", "outreach_lookalike"])]
+    assert len(leads) == 20
+    hukou = g.clean("hukou")
+    for row in leads.itertuples():
+        hukou_no, number = row.person_key[2:].rsplit("-", 1)
+        assert row.household_id == f"HK{hukou_no}"
+        m = hukou[hukou["hukou_no"] == hukou_no]
+        m = m.assign(other=m["relation"] != "户主").sort_values(
+            ["other", "birth_date", "id_number"], kind="stable"
+        )
+        holder = m["synthetic_person_id"].iat[int(number) - 1]
+        grade = by_person.loc[holder, "grade"]
+        assert grade in (1, 2) and f"grade-{grade} " in row.detail, (row, grade)
     assert set(dis["category"]) == {
         "visual",
         "hearing",
@@ -275,7 +306,8 @@ def test_disability_registry_covers_disabled_members_and_wheelchair_owners(defau
     assert dis["grade"].between(1, 4).all() and set(dis["grade"]) == {1, 2, 3, 4}
     digit = {"visual": 1, "hearing": 2, "speech": 3, "physical": 4}
     digit |= {"intellectual": 5, "mental": 6, "multiple": 7}
-    hukou = g.clean("hukou").set_index("synthetic_person_id")
+    # true IDs and births from hukou (a member hukou does not hold, NOT_IN_HUKOU: their ID's)
+    hukou = people(g.truth)
     true_id = hukou.loc[dis["synthetic_person_id"], "id_number"].to_numpy()
     expected = [
         f"{i}{digit[c]}{gr}"
