@@ -5,7 +5,7 @@ and quarantine. Every row that came in is either clean or quarantined with its r
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import reduce
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,31 @@ class SourceOutcome:
             "gate": self.gate,
         }
 
+    def to_state(self, data_dir: Path) -> dict[str, Any]:
+        """Everything later stages need, as JSON (paths relative to the data directory)."""
+        return {
+            "source": self.source, "as_of": self.as_of,
+            "extracts": [asdict(e) for e in self.extracts],
+            "rows_in": self.rows_in, "rows_clean": self.rows_clean,
+            "rows_quarantined": self.rows_quarantined,
+            "quarantine_by_reason": self.quarantine_by_reason, "gate": self.gate,
+            "gate_seconds": self.gate_seconds,
+            "clean_path": (self.clean_path.relative_to(data_dir).as_posix()
+                           if self.clean_path is not None else None),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], data_dir: Path) -> SourceOutcome:
+        return cls(
+            source=state["source"], as_of=state["as_of"],
+            extracts=[Extract(**e) for e in state["extracts"]],
+            rows_in=state["rows_in"], rows_clean=state["rows_clean"],
+            rows_quarantined=state["rows_quarantined"],
+            quarantine_by_reason=state["quarantine_by_reason"], gate=state["gate"],
+            gate_seconds=state["gate_seconds"],
+            clean_path=data_dir / state["clean_path"] if state["clean_path"] else None,
+        )
+
 
 def read_raw(spark: SparkSession, data_dir: Path, extracts: list[Extract]) -> DataFrame:
     """The raw rows of the extracts, with their source, as-of date and file."""
@@ -62,17 +87,8 @@ def read_raw(spark: SparkSession, data_dir: Path, extracts: list[Extract]) -> Da
     return reduce(DataFrame.unionByName, frames)
 
 
-def intake_source(
-    spark: SparkSession,
-    schema: Schema,
-    data_dir: Path,
-    month_end: dt.date,
-    gates,
-    limits,
-    registry: ExtractRegistry,
-    run_id: str,
-) -> SourceOutcome:
-    """Ingest, gate and validate one source; raises GateRejected on a critical failure."""
+def ingest_source(schema: Schema, data_dir: Path, month_end: dt.date) -> SourceOutcome:
+    """Ingest the source's extract for the month (landing → raw Parquet); no Spark needed."""
     outcome = SourceOutcome(schema.source)
     as_of, files = extract_files(schema, data_dir, month_end)
     if as_of is None:
@@ -80,6 +96,24 @@ def intake_source(
     outcome.as_of = as_of
     outcome.extracts = [ingest_file(path, schema, as_of, data_dir) for path in files]
     outcome.rows_in = sum(e.rows_read for e in outcome.extracts)
+    return outcome
+
+
+def validate_source(
+    spark: SparkSession,
+    schema: Schema,
+    data_dir: Path,
+    outcome: SourceOutcome,
+    gates,
+    limits,
+    registry: ExtractRegistry,
+    run_id: str,
+) -> SourceOutcome:
+    """Gate and validate an ingested source: clean rows and quarantine; raises GateRejected on
+    a critical failure. A source without an extract for the month passes through unchanged."""
+    if outcome.as_of is None:
+        return outcome
+    as_of = outcome.as_of
     previous = registry.previous_rows(schema.source, as_of)
     raw = read_raw(spark, data_dir, outcome.extracts)
     # materialize the typed rows once: the gate, the split and the writes all read them
@@ -108,3 +142,18 @@ def intake_source(
             )
         )
     return outcome
+
+
+def intake_source(
+    spark: SparkSession,
+    schema: Schema,
+    data_dir: Path,
+    month_end: dt.date,
+    gates,
+    limits,
+    registry: ExtractRegistry,
+    run_id: str,
+) -> SourceOutcome:
+    """Ingest, gate and validate one source; raises GateRejected on a critical failure."""
+    outcome = ingest_source(schema, data_dir, month_end)
+    return validate_source(spark, schema, data_dir, outcome, gates, limits, registry, run_id)

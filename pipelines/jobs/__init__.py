@@ -1,0 +1,41 @@
+"""Job entry points: each stage of a run as one call, `python -m pipelines.jobs STAGE ...`.
+
+The same functions serve `welfare-verify run` (all stages in one process), the Airflow tasks
+(in-process, Spark local mode) and spark-submit on a cluster (this package's `__main__.py` as the
+application), so a run's outputs do not depend on where it ran.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipelines.jobs.context import RunContext, applications_run_id, monthly_run_id
+
+# stages that need no Spark, and those that do
+PLAIN_STAGES = ("start", "pull", "ingest", "publish", "report")
+SPARK_STAGES = ("validate", "applicants", "link", "household", "evaluate", "flags", "outreach")
+SOURCE_STAGES = ("pull", "ingest", "validate")
+STAGES = PLAIN_STAGES + SPARK_STAGES
+
+__all__ = ["STAGES", "RunContext", "applications_run_id", "monthly_run_id", "run_stage"]
+
+
+def run_stage(stage: str, ctx: RunContext, source: str | None = None, spark=None) -> Any:
+    """Run one stage of the run `ctx`; per-source stages need `source`. Spark stages use `spark`
+    or build the session from the run's settings."""
+    from pipelines.errors import InputError
+    from pipelines.jobs import stages
+
+    if stage not in STAGES:
+        raise InputError(f"unknown stage '{stage}': expected one of {', '.join(STAGES)}")
+    if (stage in SOURCE_STAGES) != (source is not None):
+        raise InputError(f"stage '{stage}' " + ("needs --source" if source is None else "takes no --source"))
+    function = getattr(stages, {"household": "household_facts"}.get(stage, stage))
+    args: list[Any] = [ctx] + ([source] if source is not None else [])
+    if stage in SPARK_STAGES:
+        if spark is None:
+            from pipelines.spark import get_spark
+
+            spark = get_spark(ctx.settings, app_name=f"welfare-verify {ctx.run_id} {stage}")
+        args.insert(0, spark)
+    return function(*args)
