@@ -59,11 +59,28 @@ def write_json(data: Any, target: Path) -> None:
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
 
 
+def canonical_parquet(src: Path, target: Path) -> None:
+    """Rewrite a Parquet file written by Spark with pyarrow, row group by row group.
+
+    Spark (parquet-mr) lists each column chunk's encodings in hash-set order, which changes from
+    one JVM to the next: the same rows written by two processes differ in their footers. Rewritten
+    by pyarrow, the same rows give the same bytes whichever process wrote them (a run's stages
+    may run in separate Airflow tasks or spark-submits). Spark's own schema metadata is kept.
+    """
+    source = pq.ParquetFile(src)
+    with pq.ParquetWriter(target, source.schema_arrow, compression="snappy") as writer:
+        for i in range(source.num_row_groups):
+            writer.write_table(source.read_row_group(i))
+    source.close()
+    src.unlink()
+
+
 def write_spark(df, target: Path, order_by: list[str], partitions: int = 1) -> int:
     """Write a Spark DataFrame sorted, as `part-00000.parquet`…; returns the row count.
 
-    Spark names its files with a random UUID; renaming them and dropping the checksum files
-    makes the folder byte-identical between runs of the same data.
+    Spark names its files with a random UUID; renaming them, dropping the checksum files and
+    rewriting each file canonically makes the folder byte-identical between runs of the same data,
+    in one process or in several.
     """
     ordered = df.orderBy(*order_by)
     ordered = ordered.coalesce(partitions) if partitions == 1 else ordered
@@ -74,5 +91,5 @@ def write_spark(df, target: Path, order_by: list[str], partitions: int = 1) -> i
             if not extra.name.startswith("part-"):
                 _remove(extra)
         for i, part in enumerate(parts):
-            part.rename(tmp / f"part-{i:05d}.parquet")
+            canonical_parquet(part, tmp / f"part-{i:05d}.parquet")
     return pq.ParquetDataset(target).read(columns=[]).num_rows if parts else 0
