@@ -8,7 +8,7 @@ DEMO_DATA ?= data/demo
 DEMO_MONTH ?= 2025-07
 DEMO_HOUSEHOLDS ?= 2000
 
-.PHONY: demo test test-fast lint bench bench-link install check-java clean
+.PHONY: demo test test-fast lint bench bench-link install check-java clean airflow
 
 check-java:
 	@command -v java >/dev/null 2>&1 || { echo "Java is missing: Spark needs a Java 17 runtime (Debian: apt-get install openjdk-17-jre-headless)"; exit 1; }
@@ -29,6 +29,17 @@ demo: check-java install
 	$(WV) whatif --data $(DEMO_DATA) --run $(DEMO_MONTH)-monthly --rules rules/proposals/standard-800-660
 	@echo "Data Docs: $(DEMO_DATA)/runs/$(DEMO_MONTH)-monthly/data_docs/index.html"
 	@echo "A household's trace: $(WV) explain HOUSEHOLD_ID --data $(DEMO_DATA) --run $(DEMO_MONTH)-monthly (ids in the flags above)"
+
+# Airflow on this machine: `airflow standalone` (scheduler, API server and UI on :8080, SQLite) with
+# the project's DAGs and a project-local AIRFLOW_HOME; the DAGs read and write $(DEMO_DATA).
+AIRFLOW_HOME ?= $(CURDIR)/.airflow
+AIRFLOW_PORT ?= 8080
+airflow: check-java install
+	@mkdir -p $(AIRFLOW_HOME) $(DEMO_DATA)
+	AIRFLOW_HOME=$(AIRFLOW_HOME) AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
+	AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
+	AIRFLOW__API__PORT=$(AIRFLOW_PORT) WV_DATA_DIR=$(abspath $(DEMO_DATA)) \
+	PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/airflow standalone
 
 lint: install
 	$(VENV)/bin/ruff check pipelines tests dags

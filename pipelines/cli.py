@@ -114,6 +114,56 @@ def run(
 
 @app.command()
 @_engine_errors
+def applications(
+    day: str = typer.Option(..., "--day", help="the day whose new applications are checked, YYYY-MM-DD"),
+    data: Path = DataOpt,
+    run_id: str = typer.Option(None, "--run-id", help="run id (default <day>-applications)"),
+    master: str = typer.Option(None, "--master", help="Spark master URL"),
+    config: Path = ConfigOpt,
+) -> None:
+    """Check the applications received on DAY against the registries: each one's 核对报告."""
+    from pipelines.errors import InputError
+    from pipelines.runner import run_applications
+    from pipelines.spark import get_spark
+
+    if len(day) != 10:
+        raise InputError(f"--day '{day}': expected YYYY-MM-DD")
+    settings = _settings(config, data_dir=data, month=day[:7], spark_master=master)
+    with _progress() as bar:
+        task = bar.add_task("start Spark", total=None)
+        spark = get_spark(settings)
+        result = run_applications(spark, settings, day, run_id,
+                                  progress=lambda step: bar.update(task, description=step))
+        bar.update(task, description="done", total=1, completed=1)
+    applicants = result.manifest["stages"]["applicants"]
+    console.print(f"{applicants['applications']} applications ({applicants['members']} members) "
+                  f"received on {day}; {result.flags.num_rows} points for review")
+    console.print(f"reports: {result.run_dir / 'reports' / 'index.html'}")
+
+
+@app.command()
+@_engine_errors
+def report(
+    run_id: str = typer.Option(..., "--run", help="run id, e.g. 2025-07-09-applications"),
+    out: Path = typer.Option(None, "--out", help="output folder (default runs/<run>/reports)"),
+    lang: str = typer.Option("zh", "--lang", help="zh (English labels beside) or en"),
+    unmasked: bool = typer.Option(False, "--unmasked", help="show raw personal data (logged)"),
+    data: Path = DataOpt,
+) -> None:
+    """Write each application's 核对报告 of an applications run: every member against every
+    registry, the outcome of each rule, the points for review."""
+    from pipelines.application_report import write_reports
+
+    settings = _settings(None, data_dir=data)
+    if unmasked:
+        console.print("[yellow]unmasked reports: raw personal data is shown; each view is logged[/]")
+    for path in write_reports(settings.data_dir, run_id, out, unmasked=unmasked, lang=lang,
+                              schemas_dir=settings.schemas_dir):
+        console.print(str(path), markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+@_engine_errors
 def evaluate(
     data: Path = DataOpt,
     run_id: str = typer.Option(..., "--run", help="run id to evaluate"),

@@ -21,12 +21,10 @@ import pytest
 
 from pipelines.application_report import build_report, write_reports
 from pipelines.case_file import balance_sources
-from pipelines.config import PROJECT_ROOT, load_settings
+from pipelines.config import PROJECT_ROOT
 from pipelines.errors import InputError
 from pipelines.masking import mask_key
-from pipelines.runner import run_month
 from pipelines.schemas import load_schemas
-from pipelines.synth import SynthConfig, generate
 
 pytestmark = pytest.mark.slow
 
@@ -56,12 +54,9 @@ def schemas():
 
 
 @pytest.fixture(scope="module")
-def finished(tmp_path_factory, spark, settings, schemas):
+def finished(month_run, schemas):
     """A finished run with four applications: flagged, not flagged, flagged, not in the run."""
-    data = tmp_path_factory.mktemp("application_report")
-    generate(SynthConfig(households=120, seed=7, month=MONTH), data, PROJECT_ROOT / "rules")
-    run_settings = load_settings(data_dir=data, month=MONTH, spark_master=settings.spark_master, shuffle_partitions=1)
-    result = run_month(spark, run_settings, "t")
+    data, result = month_run
     roster = _table(data / "clean" / "roster")
     members = {h: sorted((r for r in roster if r["household_id"] == h), key=lambda r: r["member_no"])
                for h in {r["household_id"] for r in roster}}

@@ -14,11 +14,9 @@ from typer.testing import CliRunner
 
 from pipelines.case_file import balance_sources, build_case, write_case
 from pipelines.cli import app
-from pipelines.config import PROJECT_ROOT, load_settings
+from pipelines.config import PROJECT_ROOT
 from pipelines.masking import mask_key
-from pipelines.runner import run_month
 from pipelines.schemas import load_schemas
-from pipelines.synth import SynthConfig, generate
 
 pytestmark = pytest.mark.slow
 
@@ -31,14 +29,8 @@ ID_NUMBER = re.compile(
 
 
 @pytest.fixture(scope="module")
-def finished(tmp_path_factory, spark, settings):
-    data = tmp_path_factory.mktemp("case")
-    generate(SynthConfig(households=120, seed=7, month=MONTH), data, PROJECT_ROOT / "rules")
-    run_settings = load_settings(
-        data_dir=data, month=MONTH, spark_master=settings.spark_master, shuffle_partitions=1
-    )
-    result = run_month(spark, run_settings, "t")
-    return data, result
+def finished(month_run):
+    return month_run
 
 
 @pytest.fixture(scope="module")
