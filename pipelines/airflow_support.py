@@ -177,7 +177,9 @@ def record_failure(context: dict[str, Any]) -> None:
         return
     from pipelines.jobs.stages import record_failure as record
 
-    task = ti.task_id + (f"[{ti.map_index}]" if getattr(ti, "map_index", -1) not in (-1, None) else "")
+    index = getattr(ti, "map_index", -1)
+    name = getattr(ti, "rendered_map_index", None) or index  # the source, for a mapped task
+    task = ti.task_id + (f"[{name}]" if index not in (-1, None) else "")
     error = context.get("exception")
     record(context_of(plan), task, f"{type(error).__name__}: {error}" if error else "failed")
 

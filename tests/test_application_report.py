@@ -25,6 +25,7 @@ from pipelines.config import PROJECT_ROOT
 from pipelines.errors import InputError
 from pipelines.masking import mask_key
 from pipelines.schemas import load_schemas
+from tests.browser import assert_self_contained_and_printable
 
 pytestmark = pytest.mark.slow
 
@@ -234,12 +235,6 @@ def test_report_opens_in_a_browser_with_the_matrix(finished, tmp_path):
             body = page.inner_text("body")
             for flag in report["flags"]:
                 assert flag["flag_code"] in body and flag["explanation_zh"] in body
-            shot = tmp_path / "report.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 50_000  # a blank page compresses to a few kB
-            assert all(url.startswith("file://") for url in requested), requested  # self-contained
-            page.emulate_media(media="print")
-            pdf = page.pdf(format="A4")
-            assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+            assert_self_contained_and_printable(page, requested, tmp_path / "report.png")
         finally:
             browser.close()

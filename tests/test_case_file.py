@@ -17,6 +17,7 @@ from pipelines.cli import app
 from pipelines.config import PROJECT_ROOT
 from pipelines.masking import mask_key
 from pipelines.schemas import load_schemas
+from tests.browser import assert_self_contained_and_printable
 
 pytestmark = pytest.mark.slow
 
@@ -185,12 +186,6 @@ def test_case_page_opens_in_a_browser(finished, tmp_path):
             body = page.inner_text("body")
             assert flag["explanation_zh"] in body and "核对过程" in body and "关联记录" in body
             assert page.evaluate("document.body.scrollHeight") > 500
-            shot = tmp_path / "case.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 50_000  # a blank page compresses to a few kB
-            assert all(url.startswith("file://") for url in requested), requested  # self-contained
-            page.emulate_media(media="print")
-            pdf = page.pdf(format="A4")
-            assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+            assert_self_contained_and_printable(page, requested, tmp_path / "case.png")
         finally:
             browser.close()
