@@ -167,30 +167,29 @@ def applicants(spark, ctx: RunContext) -> dict[str, Any]:
     shaped like the roster (programme 低保, status active) for the stages that follow."""
     from pyspark.sql import functions as F
 
+    from pipelines.application_report import APPLICANT_COLUMNS
     from pipelines.storage import write_arrow, write_spark
 
+    timer = _Timer()
     clean = _clean(spark, ctx)
     if "applications" not in clean:
         raise InputError(f"run {ctx.run_id}: the applications extract has no clean rows")
+    if "roster" not in clean:
+        raise InputError(f"run {ctx.run_id}: no roster extract to shape the applicants like")
     day = dt.date.fromisoformat(ctx.day)  # type: ignore[arg-type]
     apps = clean["applications"].where(
         (F.col("application_date") == F.lit(day)) & F.col("status").isin(*PENDING))
-    columns = ["application_no", "application_date", "household_id", "region_code", "urban_rural",
-               "member_no", "id_number", "name", "relation", "declared_income", "status"]
-    table = apps.select(*columns).orderBy("application_no", "member_no").toArrow()
+    table = apps.select(*APPLICANT_COLUMNS).orderBy("application_no", "member_no").toArrow()
     write_arrow(table, ctx.run_dir / "applicants.parquet")
-    outcomes = _outcomes(ctx)
-    if outcomes["roster"].clean_path is None:
-        raise InputError(f"run {ctx.run_id}: no roster extract to shape the applicants like")
     fixed = {"programme": F.lit("dibao"), "status": F.lit("active")}
     shaped = apps.select(*[
         (fixed.get(f.name) if f.name in fixed
          else F.col(f.name) if f.name in apps.columns else F.lit(None)).cast(f.dataType).alias(f.name)
-        for f in spark.read.parquet(str(outcomes["roster"].clean_path)).schema.fields
+        for f in clean["roster"].schema.fields
     ])
     members = write_spark(shaped, ctx.run_dir / "roster", ["household_id", "member_no"])
-    state = {"applications": len(set(table.column("application_no").to_pylist())),
-             "members": members}
+    state = {"applicants": {"applications": len(set(table.column("application_no").to_pylist())),
+                            "members": members}, "seconds": timer.seconds()}
     ctx.save("applicants", state)
     return state
 
@@ -344,10 +343,8 @@ def publish(ctx: RunContext) -> dict[str, Any]:
     names = ["link", "household", "evaluate", "flags"]
     names = (["applicants"] + names) if ctx.kind == "applications" else (names + ["outreach"])
     states = {name: ctx.load(name) for name in names}
-    for state in states.values():
+    for state in states.values():  # each stage's state: its manifest sections, and its seconds
         stages.update({k: v for k, v in state.items() if k != "seconds"})
-    if "applicants" in states:
-        stages["applicants"] = {k: v for k, v in states.pop("applicants").items() if k != "seconds"}
     extracts = sorted((e for o in outcomes.values() for e in o.extracts),
                       key=lambda e: (e.source, e.file))
     manifest = {

@@ -213,6 +213,8 @@ def test_application_dag_writes_each_applications_report(airflow_home, generated
     manifest = json.loads((generated / "runs" / f"{day}-applications" / "manifest.json").read_text())
     assert manifest["kind"] == "applications" and manifest["day"] == day
     assert manifest["stages"]["applicants"]["applications"] == len(numbers)
+    assert sorted(manifest["stages"]) == ["applicants", "decisions", "duplicates", "flags", "households",
+                                          "links", "person_ids"]
 
 
 def test_the_same_dag_runs_its_spark_stages_on_a_standalone_cluster(airflow_home, generated, spark_cluster,
