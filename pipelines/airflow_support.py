@@ -250,12 +250,12 @@ def wire_stages(kind: str, the_plan) -> None:
             task_id="validate", max_active_tis_per_dag=2,
             map_index_template="{{ task.application_args[2] }}", **submit,
         ).expand(application_args=ingested)
-        pulled_plan = "{{ ti.xcom_pull(task_ids='plan')"
+        from_plan = "{{ ti.xcom_pull(task_ids='plan')"
 
         def spark_stage(stage: str):
-            args = [stage, "--data", pulled_plan + "['data'] }}", "--month", pulled_plan + "['month'] }}",
-                    "--run-id", pulled_plan + "['run_id'] }}", "--kind", pulled_plan + "['kind'] }}",
-                    "--day", pulled_plan + "['day'] }}"]
+            args = [stage, "--data", from_plan + "['data'] }}", "--month", from_plan + "['month'] }}",
+                    "--run-id", from_plan + "['run_id'] }}", "--kind", from_plan + "['kind'] }}",
+                    "--day", from_plan + "['day'] }}"]
             op = SparkSubmitOperator(task_id=stage, application_args=args, **submit)
             the_plan >> op
             return op
