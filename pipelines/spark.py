@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 from pipelines.config import Settings
 from pipelines.errors import EnvironmentProblem
+from pipelines.paths import owner_only, secure_dir
 
 
 def require_java() -> None:
@@ -21,6 +23,7 @@ def get_spark(settings: Settings, app_name: str = "welfare-verify"):
     require_java()
     from pyspark.sql import SparkSession
 
+    owner_only()  # the JVM inherits it: shuffle and spill files are owner-only too
     os.environ.setdefault("PYSPARK_PYTHON", os.environ.get("PYSPARK_PYTHON", _python()))
     builder = (
         SparkSession.builder.appName(app_name)
@@ -36,10 +39,35 @@ def get_spark(settings: Settings, app_name: str = "welfare-verify"):
         .config("spark.executor.extraJavaOptions", "-Duser.timezone=Asia/Shanghai")
     )
     if settings.spark_master.startswith("local"):
-        builder = builder.config("spark.driver.memory", settings.spark_driver_memory)
+        builder = (builder.config("spark.driver.memory", settings.spark_driver_memory)
+                   .config("spark.local.dir", str(scratch_dir(settings.data_dir))))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def scratch_dir(data_dir: Path) -> Path:
+    """This process's Spark scratch (shuffle, spill, broadcast files: they hold full ID numbers),
+    `<data>/scratch/spark/<pid>`, inside the owner-only data directory; the scratch of processes
+    that are gone (a killed run) is removed first."""
+    root = secure_dir(Path(data_dir)) / "scratch" / "spark"
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for child in root.iterdir():
+        if child.name.isdigit() and int(child.name) != os.getpid() and not _alive(int(child.name)):
+            shutil.rmtree(child, ignore_errors=True)
+    mine = root / str(os.getpid())
+    mine.mkdir(exist_ok=True, mode=0o700)
+    return mine.resolve()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _python() -> str:

@@ -20,8 +20,14 @@ import pyarrow.parquet as pq
 
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary sibling of `target`; on success it replaces `target` (file or folder)."""
+    """Yield a temporary sibling of `target`; on success it replaces `target` (file or folder).
+
+    Leftovers of an earlier write of the same target that was killed midway are removed first."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".tmp-{glob_escape(target.name)}-*"):
+        _remove(stale)
+    for stale in target.parent.glob(f".old-{glob_escape(target.name)}-*"):
+        _remove(stale)
     tmp = target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:8]}"
     try:
         yield tmp
@@ -29,6 +35,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             _remove(tmp)
+
+
+def glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 def replace(src: Path, target: Path) -> None:

@@ -25,11 +25,14 @@ def run_stage(stage: str, ctx: RunContext, source: str | None = None, spark=None
     or build the session from the run's settings."""
     from pipelines.errors import InputError
     from pipelines.jobs import stages
+    from pipelines.paths import check_name
 
     if stage not in STAGES:
         raise InputError(f"unknown stage '{stage}': expected one of {', '.join(STAGES)}")
     if (stage in SOURCE_STAGES) != (source is not None):
         raise InputError(f"stage '{stage}' " + ("needs --source" if source is None else "takes no --source"))
+    if source is not None:
+        check_name(source, "--source")
     function = getattr(stages, {"household": "household_facts"}.get(stage, stage))
     args: list[Any] = [ctx] + ([source] if source is not None else [])
     if stage in SPARK_STAGES:

@@ -17,6 +17,7 @@ from typing import Any
 
 from pipelines.config import Settings
 from pipelines.errors import InputError
+from pipelines.paths import check_name, inside
 from pipelines.storage import write_json
 
 KINDS = ("monthly", "applications")
@@ -39,6 +40,9 @@ class RunContext:
     day: str | None = None  # the day whose applications are checked (kind "applications")
 
     def __post_init__(self) -> None:
+        # the run id becomes a folder the start stage clears: a path here would clear that path
+        check_name(self.run_id, "run id (--run-id)")
+        inside(self.settings.data_dir, self.run_dir, "run id (--run-id)")
         if self.kind not in KINDS:
             raise InputError(f"run kind '{self.kind}': expected one of {', '.join(KINDS)}")
         if self.settings.month is None:

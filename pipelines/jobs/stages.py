@@ -25,7 +25,7 @@ MONTHLY_OUTPUTS = ["links", "link_model.json", "person_ids.parquet", "duplicates
                    "households", "decisions", "policy.json", "flags/flags.parquet",
                    "possibly_eligible.parquet"]
 APPLICATION_OUTPUTS = ["applicants.parquet", "roster", *MONTHLY_OUTPUTS[:-1]]
-KEEP = ("access_log.jsonl",)  # an audit trail of unmasked views outlives reruns
+KEEP = ("access_log.jsonl",)  # the unmasked views of runs before the audit log (<data>/audit/)
 PENDING = ("received", "under_review", "public_notice")  # applications not yet decided
 
 
@@ -64,7 +64,9 @@ def sources(ctx: RunContext) -> list[str]:
 def start(ctx: RunContext) -> dict[str, Any]:
     """Check the run can start, then clear the run's earlier outputs (a rerun replaces them)."""
     from pipelines.ingest import choose_as_of
+    from pipelines.paths import secure_dir
 
+    secure_dir(ctx.data_dir)
     schemas = _schemas(ctx)
     period = _period(ctx)
     if "roster" not in schemas:
