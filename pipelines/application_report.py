@@ -13,7 +13,6 @@ reviewer sees that each registry was consulted. A member the run did not check i
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,19 +22,21 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from pipelines.case_file import _Masker, _parsed, _rows, build_case, log_access, plain
+from pipelines.audit.log import require_reason
+from pipelines.case_file import _Masker, _parsed, _rows, build_case, log_access, plain, run_folder
 from pipelines.case_html import CSS, Page, _detail, _flag, _trace, e, num, table
 from pipelines.config import PROJECT_ROOT
 from pipelines.errors import InputError
 from pipelines.household_trace import TEXT
 from pipelines.link.explain import METHOD_ZH
 from pipelines.masking import mask_middle
+from pipelines.paths import file_stem, inside
 from pipelines.policy.facts import label
 from pipelines.regions import region_name
 from pipelines.schemas import Schema, load_schemas
 from pipelines.storage import atomic_path
 
-COMMAND = "application_report"  # as written in access_log.jsonl
+COMMAND = "application_report"  # as written in the audit log
 NOT_REGISTRIES = ("roster", "applications")  # what is checked, not what it is checked against
 APPLICANT_COLUMNS = ("application_no", "application_date", "household_id", "region_code", "urban_rural",
                      "member_no", "id_number", "name", "relation", "declared_income", "status")
@@ -87,7 +88,6 @@ td.st-no_record{background:#f6f6f6;color:#444}td.st-not_checked{background:#fde2
 table.rules td:nth-child(4){white-space:nowrap}table.rules .code{font-size:.85em}
 @media print{td.st-found,td.st-possible,td.st-no_record,td.st-not_checked{background:none}}
 """
-_SAFE_NAME = re.compile(r"[^0-9A-Za-z._-]")
 
 
 # ---- reading a run ---------------------------------------------------------------------------
@@ -108,7 +108,7 @@ class _Run:
 
     @classmethod
     def open(cls, data_dir: Path, run_id: str, schemas_dir: Path | None = None) -> _Run:
-        run_dir = Path(data_dir) / "runs" / run_id
+        run_dir = run_folder(data_dir, run_id)
         manifest_path = run_dir / "manifest.json"
         if not manifest_path.is_file():
             raise InputError(f"run '{run_id}' not found: {manifest_path} does not exist")
@@ -243,7 +243,7 @@ def _rules(trace: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _report(run: _Run, application_no: str, unmasked: bool) -> dict[str, Any]:
+def _report(run: _Run, application_no: str, unmasked: bool, reason: str | None = None) -> dict[str, Any]:
     rows = run.applicants.get(application_no)
     if not rows:
         known = ", ".join(list(run.applicants)[:5]) or "(none)"
@@ -251,9 +251,10 @@ def _report(run: _Run, application_no: str, unmasked: bool) -> dict[str, Any]:
                          f"({run.run_dir / 'applicants.parquet'}); its applications begin {known}")
     first, household_id = rows[0], rows[0]["household_id"]
     in_run = household_id in run.decided
-    case = (build_case(run.data_dir, run.run_id, household_id, unmasked, run.schemas_dir, COMMAND) if in_run else None)
+    case = (build_case(run.data_dir, run.run_id, household_id, unmasked, run.schemas_dir, COMMAND, reason)
+            if in_run else None)
     if unmasked and not in_run:  # build_case logs the view of a household it finds
-        log_access(run.run_dir, household_id, COMMAND)
+        log_access(run.data_dir, run.run_id, household_id, COMMAND, reason)
     links = _rows(run.run_dir / "links", household_id)
     contributions = _rows(run.run_dir / "contributions", household_id)
     masker = _Masker(run.schemas, unmasked, contributions)
@@ -291,10 +292,10 @@ def _report(run: _Run, application_no: str, unmasked: bool) -> dict[str, Any]:
 
 
 def build_report(data_dir: Path, run_id: str, application_no: str, unmasked: bool = False,
-                 schemas_dir: Path | None = None) -> dict[str, Any]:
+                 schemas_dir: Path | None = None, reason: str | None = None) -> dict[str, Any]:
     """One application's verification report as plain JSON-able data (masked unless `unmasked`,
-    which is logged in runs/<run>/access_log.jsonl)."""
-    return _report(_Run.open(Path(data_dir), run_id, schemas_dir), application_no, unmasked)
+    which needs a reason and is logged in the audit log)."""
+    return _report(_Run.open(Path(data_dir), run_id, schemas_dir), application_no, unmasked, reason)
 
 
 # ---- HTML ------------------------------------------------------------------------------------
@@ -476,19 +477,22 @@ def _dumps(data: Any) -> str:
 
 
 def write_reports(data_dir: Path, run_id: str, out_dir: Path | None = None, unmasked: bool = False,
-                  lang: str = "zh", schemas_dir: Path | None = None) -> list[Path]:
+                  lang: str = "zh", schemas_dir: Path | None = None,
+                  reason: str | None = None) -> list[Path]:
     """Every application's report as `<application_no>.html` and `.json`, and `index.html` and
     `index.json` (default runs/<run>/reports/); same run → same bytes. Unmasked files are named
     `….unmasked.…` (never over the masked ones) and each report viewed unmasked is logged."""
+    if unmasked:
+        require_reason(reason, "report --unmasked")
     run = _Run.open(Path(data_dir), run_id, schemas_dir)
-    out_dir = Path(out_dir) if out_dir is not None else run.run_dir / "reports"
+    out_dir = inside(data_dir, out_dir, "--out") if out_dir is not None else run.run_dir / "reports"
     suffix = (".unmasked" if unmasked else "")
     html_suffix = suffix + (".en" if lang == "en" else "")
     written, entries, run_info = [], [], None
     for application_no in run.applicants:
-        report = _report(run, application_no, unmasked)
+        report = _report(run, application_no, unmasked, reason)
         run_info = report["run"]
-        stem = _SAFE_NAME.sub("_", application_no)
+        stem = file_stem(application_no)
         html_path = _write(out_dir / f"{stem}{html_suffix}.html", render_report_html(report, lang))
         json_path = _write(out_dir / f"{stem}{suffix}.json", _dumps(report))
         written += [html_path, json_path]

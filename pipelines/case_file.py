@@ -10,7 +10,6 @@ stay exact, because the reviewer must see the test. Unmasking is a logged act.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
@@ -22,11 +21,13 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from pipelines.audit.log import audit_log, require_reason
 from pipelines.config import PROJECT_ROOT
 from pipelines.errors import InputError
 from pipelines.household import ASSET_SOURCES
 from pipelines.household_trace import load_trace
 from pipelines.masking import mask_key
+from pipelines.paths import check_name, file_stem, inside
 from pipelines.regions import region_name
 from pipelines.schemas import Schema, load_schemas
 
@@ -177,22 +178,26 @@ def _trace(run_dir: Path, household_id: str) -> dict[str, Any]:
     return plain({**trace, "decision": decision, "facts": facts})
 
 
-def log_access(run_dir: Path, household_id: str, command: str) -> None:
-    """One line in runs/<run>/access_log.jsonl for every view of unmasked personal data."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # a container user without a passwd entry
-        user = "unknown"
-    line = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "run": run_dir.name,
-            "household": household_id, "command": command, "unmasked": True, "user": user}
-    with open(run_dir / "access_log.jsonl", "a", encoding="utf-8") as f:
-        f.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+def log_access(data_dir: Path, run_id: str, household_id: str, command: str, reason: str | None) -> None:
+    """Every view of unmasked personal data: who, when, which household of which run, and why,
+    in the data directory's hash-chained audit log (a missing reason is refused first)."""
+    audit_log(data_dir).record("unmask", require_reason(reason, f"{command} --unmasked"),
+                               command=command, run=run_id, household=household_id)
+
+
+def run_folder(data_dir: Path, run_id: str) -> Path:
+    """`<data>/runs/<run_id>`, the run id checked as a name (never a path to elsewhere)."""
+    return Path(data_dir) / "runs" / check_name(run_id, "run id (--run)")
 
 
 def build_case(data_dir: Path, run_id: str, household_id: str, unmasked: bool = False,
-               schemas_dir: Path | None = None, command: str = "case") -> dict[str, Any]:
-    """One household's case file of a run, as plain data (masked unless `unmasked`, which is logged)."""
-    run_dir = Path(data_dir) / "runs" / run_id
+               schemas_dir: Path | None = None, command: str = "case",
+               reason: str | None = None) -> dict[str, Any]:
+    """One household's case file of a run, as plain data (masked unless `unmasked`, which needs
+    a reason and is logged)."""
+    run_dir = run_folder(data_dir, run_id)
+    if unmasked:
+        require_reason(reason, f"{command} --unmasked")
     if not (run_dir / "manifest.json").is_file():
         raise InputError(f"run '{run_id}' not found: {run_dir / 'manifest.json'} does not exist")
     trace = _trace(run_dir, household_id)  # raises InputError naming the household if unknown
@@ -205,7 +210,7 @@ def build_case(data_dir: Path, run_id: str, household_id: str, unmasked: bool = 
         evidence["records"] = [masker.record(r) for r in evidence.get("records", [])]
         flags.append(plain({**f, "evidence": evidence}))
     if unmasked:
-        log_access(run_dir, household_id, command)
+        log_access(data_dir, run_id, household_id, command, reason)
     d = trace["decision"]
     statuses = {s["status"]: s for s in trace["policy"].get("statuses", [])}
     status = statuses.get(d.get("status"), {})
@@ -229,18 +234,20 @@ def build_case(data_dir: Path, run_id: str, household_id: str, unmasked: bool = 
 
 def case_paths(out_dir: Path, household_id: str, unmasked: bool, lang: str) -> tuple[Path, Path]:
     # an unmasked case never overwrites the masked one, and says what it is in its name
-    stem = household_id + (".unmasked" if unmasked else "")
+    stem = file_stem(household_id) + (".unmasked" if unmasked else "")
     return out_dir / f"{stem}{'.en' if lang == 'en' else ''}.html", out_dir / f"{stem}.json"
 
 
 def write_case(data_dir: Path, run_id: str, household_id: str, out_dir: Path | None = None,
-               unmasked: bool = False, lang: str = "zh", schemas_dir: Path | None = None) -> tuple[Path, Path]:
+               unmasked: bool = False, lang: str = "zh", schemas_dir: Path | None = None,
+               reason: str | None = None) -> tuple[Path, Path]:
     """Write the case file as HTML and JSON (default runs/<run>/cases/); same run → same bytes."""
     from pipelines.case_html import render_case_html
     from pipelines.storage import atomic_path
 
-    case = build_case(data_dir, run_id, household_id, unmasked, schemas_dir)
-    out_dir = Path(out_dir) if out_dir is not None else Path(data_dir) / "runs" / run_id / "cases"
+    out_dir = (inside(data_dir, out_dir, "--out") if out_dir is not None
+               else run_folder(data_dir, run_id) / "cases")
+    case = build_case(data_dir, run_id, household_id, unmasked, schemas_dir, reason=reason)
     html_path, json_path = case_paths(out_dir, household_id, unmasked, lang)
     for path, text in ((html_path, render_case_html(case, lang)),
                        (json_path, json.dumps(case, ensure_ascii=False, sort_keys=True, indent=1) + "\n")):

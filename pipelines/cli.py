@@ -14,7 +14,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from pipelines.config import Settings, load_settings
-from pipelines.errors import EngineError
+from pipelines.errors import EngineError, InputError
+from pipelines.paths import check_name, inside, owner_only
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="低保 eligibility verification engine")
 console = Console()
@@ -22,13 +23,38 @@ console = Console()
 TIER_ZH = {"hard_event": "硬性事件", "threshold": "超出标准", "inconsistency": "不一致", "verify": "待核实",
            "verify_identity": "身份待核"}
 
+def _name(argument: str) -> Callable[[str | None], str | None]:
+    """An option callback: the value must be a plain name (it becomes part of a path)."""
+
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return check_name(value, argument)
+        except InputError as exc:  # said the engine's way: one line, exit 2
+            _fail(exc)
+
+    return check
+
+
 DataOpt = typer.Option(None, "--data", help="data directory (default ./data or WV_DATA_DIR)")
+ReasonOpt = typer.Option(None, "--reason", help="why unmasked data is needed (required with --unmasked; logged)")
 ConfigOpt = typer.Option(None, "--config", help="settings file (TOML or YAML)")
 MonthOpt = typer.Option(None, "--month", help="month checked, YYYY-MM")
 
 
 def _settings(config: Path | None, **overrides) -> Settings:
     return load_settings(config, **overrides)
+
+
+@app.callback()
+def _everything_owner_only() -> None:
+    """低保 eligibility verification engine"""
+    owner_only()  # the data directory and every file written are the account's own (0700 / 0600)
+
+
+def _run_option(help_text: str, required: bool = True):
+    return typer.Option(... if required else None, "--run", help=help_text, callback=_name("--run"))
 
 
 def _progress() -> Progress:
@@ -47,6 +73,9 @@ def _engine_errors(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except EngineError as exc:
             _fail(exc)
+        except OSError as exc:  # a path given that cannot be read or written: say which, in one line
+            where = exc.filename if exc.filename is not None else "a file"
+            _fail(InputError(f"{str(where)[:200]}: {exc.strerror or exc}"))
 
     return run
 
@@ -93,7 +122,8 @@ def generate(
 def run(
     data: Path = DataOpt,
     month: str = MonthOpt,
-    run_id: str = typer.Option(None, "--run-id", help="run id (default <month>-monthly)"),
+    run_id: str = typer.Option(None, "--run-id", help="run id (default <month>-monthly)",
+                               callback=_name("--run-id")),
     master: str = typer.Option(None, "--master", help="Spark master URL"),
     config: Path = ConfigOpt,
 ) -> None:
@@ -117,7 +147,8 @@ def run(
 def applications(
     day: str = typer.Option(..., "--day", help="the day whose new applications are checked, YYYY-MM-DD"),
     data: Path = DataOpt,
-    run_id: str = typer.Option(None, "--run-id", help="run id (default <day>-applications)"),
+    run_id: str = typer.Option(None, "--run-id", help="run id (default <day>-applications)",
+                               callback=_name("--run-id")),
     master: str = typer.Option(None, "--master", help="Spark master URL"),
     config: Path = ConfigOpt,
 ) -> None:
@@ -144,10 +175,11 @@ def applications(
 @app.command()
 @_engine_errors
 def report(
-    run_id: str = typer.Option(..., "--run", help="run id, e.g. 2025-07-09-applications"),
+    run_id: str = _run_option("run id, e.g. 2025-07-09-applications"),
     out: Path = typer.Option(None, "--out", help="output folder (default runs/<run>/reports)"),
     lang: str = typer.Option("zh", "--lang", help="zh (English labels beside) or en"),
-    unmasked: bool = typer.Option(False, "--unmasked", help="show raw personal data (logged)"),
+    unmasked: bool = typer.Option(False, "--unmasked", help="show raw personal data (needs --reason; logged)"),
+    reason: str = ReasonOpt,
     data: Path = DataOpt,
 ) -> None:
     """Write each application's 核对报告 of an applications run: every member against every
@@ -158,7 +190,7 @@ def report(
     if unmasked:
         console.print("[yellow]unmasked reports: raw personal data is shown; each view is logged[/]")
     for path in write_reports(settings.data_dir, run_id, out, unmasked=unmasked, lang=lang,
-                              schemas_dir=settings.schemas_dir):
+                              schemas_dir=settings.schemas_dir, reason=reason):
         console.print(str(path), markup=False, highlight=False, soft_wrap=True)
 
 
@@ -166,7 +198,7 @@ def report(
 @_engine_errors
 def evaluate(
     data: Path = DataOpt,
-    run_id: str = typer.Option(..., "--run", help="run id to evaluate"),
+    run_id: str = _run_option("run id to evaluate"),
     config: Path = ConfigOpt,
 ) -> None:
     """Score a run against the generator's ground truth (links and flags)."""
@@ -241,22 +273,41 @@ def link_cmd(
 @_engine_errors
 def explain_link(
     record: str = typer.Argument(..., help="registry record key (or the right key of `link`)"),
-    run_id: str = typer.Option(None, "--run", help="run id (links of a monthly run)"),
-    source: str = typer.Option(None, "--source", help="registry of the record"),
+    run_id: str = _run_option("run id (links of a monthly run)", required=False),
+    source: str = typer.Option(None, "--source", help="registry of the record", callback=_name("--source")),
     links_dir: Path = typer.Option(None, "--links", help="or a links/ folder written by `link`"),
     lang: str = typer.Option("zh", "--lang", help="zh or en"),
+    unmasked: bool = typer.Option(False, "--unmasked", help="show the full record key (needs --reason; logged)"),
+    reason: str = ReasonOpt,
     data: Path = DataOpt,
 ) -> None:
     """Why a record was linked: each field's comparison and weight, as a waterfall."""
+    from pipelines.audit.log import audit_log, require_reason
     from pipelines.link.explain import describe
     from pipelines.link.lookup import find_links
+    from pipelines.masking import mask_key, mask_middle
+    from pipelines.schemas import load_schemas
 
     settings = _settings(None, data_dir=data)
+    if unmasked:
+        reason = require_reason(reason, "explain-link --unmasked")
     rows = find_links(settings.data_dir, record, run_id=run_id, source=source, links_dir=links_dir)
+    schemas = load_schemas(settings.schemas_dir)
+    if unmasked:
+        audit_log(settings.data_dir).record("unmask", reason, command="explain-link", run=run_id,
+                                            source=source, record=mask_middle(record),
+                                            links=str(links_dir) if links_dir else None)
     for row in rows:
         who = row.get("person_key") or row.get("l_key")
+        schema = schemas.get(row.get("source") or "")
+        if unmasked:
+            shown = record
+        elif schema is not None:
+            shown = mask_key(record, [schema.column(k).pii != "none" for k in schema.key])
+        else:  # a table of `link`: its key's columns are unknown, so all of it is personal
+            shown = mask_key(record, [True] * (record.count("|") + 1))
         where = f"{row['source']}/" if row.get("source") else ""
-        console.print(f"[bold]{escape(where + record)} → {escape(str(who))}[/]")
+        console.print(f"[bold]{escape(where + shown)} → {escape(str(who))}[/]")
         for line in describe(row, lang):
             console.print(escape(line))
 
@@ -265,7 +316,7 @@ def explain_link(
 @_engine_errors
 def explain(
     household: str = typer.Argument(..., help="household id"),
-    run_id: str = typer.Option(..., "--run", help="run id, e.g. 2025-07-monthly"),
+    run_id: str = _run_option("run id, e.g. 2025-07-monthly"),
     lang: str = typer.Option("zh", "--lang", help="zh or en"),
     data: Path = DataOpt,
 ) -> None:
@@ -281,10 +332,11 @@ def explain(
 @_engine_errors
 def case(
     household: str = typer.Argument(..., help="household id"),
-    run_id: str = typer.Option(..., "--run", help="run id, e.g. 2025-07-monthly"),
+    run_id: str = _run_option("run id, e.g. 2025-07-monthly"),
     out: Path = typer.Option(None, "--out", help="output folder (default runs/<run>/cases)"),
     lang: str = typer.Option("zh", "--lang", help="zh (English labels beside) or en"),
-    unmasked: bool = typer.Option(False, "--unmasked", help="show raw personal data (logged)"),
+    unmasked: bool = typer.Option(False, "--unmasked", help="show raw personal data (needs --reason; logged)"),
+    reason: str = ReasonOpt,
     data: Path = DataOpt,
 ) -> None:
     """A household's case file: flags, evidence, rule trace and linked records, as HTML and JSON."""
@@ -294,7 +346,7 @@ def case(
     if unmasked:
         console.print("[yellow]unmasked case file: raw personal data is shown; this view is logged[/]")
     paths = write_case(settings.data_dir, run_id, household, out, unmasked=unmasked, lang=lang,
-                       schemas_dir=settings.schemas_dir)
+                       schemas_dir=settings.schemas_dir, reason=reason)
     for path in paths:
         console.print(str(path), markup=False, highlight=False, soft_wrap=True)
 
@@ -302,7 +354,7 @@ def case(
 @app.command()
 @_engine_errors
 def whatif(
-    run_id: str = typer.Option(..., "--run", help="run id whose household facts are evaluated"),
+    run_id: str = _run_option("run id whose household facts are evaluated"),
     rules: Path = typer.Option(..., "--rules", help="proposal folder laid out like rules/ (only changed files)"),
     out: Path = typer.Option(None, "--out", help="report JSON (default runs/<run>/whatif/<proposal>.json)"),
     data: Path = DataOpt,
@@ -318,7 +370,8 @@ def whatif(
     with _progress() as bar:
         bar.add_task(f"evaluate {run_id} under {rules.name}", total=None)
         report = run_whatif(spark, settings.data_dir, run_id, settings.rules_dir, settings.ruleset, rules)
-    target = out or settings.data_dir / "runs" / run_id / "whatif" / f"{rules.name}.json"
+    target = (inside(settings.data_dir, out, "--out") if out
+              else settings.data_dir / "runs" / run_id / "whatif" / f"{check_name(rules.name, '--rules')}.json")
     write_json(report, target)
     show_whatif(report)
     console.print(f"report: {target}")
@@ -355,8 +408,12 @@ def show_whatif(report: dict) -> None:
 @app.command()
 @_engine_errors
 def pull(
-    source: str = typer.Option(..., "--source", help="registry name, as in schemas/<source>.yaml"),
-    url: str = typer.Option(..., "--url", help="SQLAlchemy URL, e.g. sqlite:///bank.db"),
+    source: str = typer.Option(..., "--source", help="registry name, as in schemas/<source>.yaml",
+                               callback=_name("--source")),
+    url: str = typer.Option(None, "--url", help="SQLAlchemy URL without a password, e.g. sqlite:///bank.db"),
+    url_env: str = typer.Option("WV_PULL_URL", "--url-env",
+                                help="or the environment variable holding the URL (with its password)"),
+    url_file: Path = typer.Option(None, "--url-file", help="or an owner-only file holding the URL"),
     table: str = typer.Option(None, "--table", help="table to copy"),
     query: str = typer.Option(None, "--query", help="or a SELECT to run"),
     as_of: str = typer.Option(..., "--as-of", help="the extract's date, YYYY-MM-DD"),
@@ -369,9 +426,10 @@ def pull(
 
     from pipelines.errors import InputError
     from pipelines.schemas import load_schemas
-    from pipelines.sources.database import pull_database
+    from pipelines.sources.database import database_url, pull_database
 
     settings = _settings(config, data_dir=data)
+    url = database_url(url, url_env, url_file)
     if source not in load_schemas(settings.schemas_dir):
         raise InputError(f"source '{source}' has no schema in {settings.schemas_dir}")
     if (table is None) == (query is None):
@@ -390,18 +448,26 @@ def pull(
 @app.command()
 @_engine_errors
 def quarantine(
-    run_id: str = typer.Option(..., "--run", help="run id"),
+    run_id: str = _run_option("run id"),
     data: Path = DataOpt,
     export_dir: Path = typer.Option(None, "--export", help="write one CSV per source here"),
-    source: str = typer.Option(None, "--source", help="only this source"),
-    unmasked: bool = typer.Option(False, "--unmasked", help="show raw personal data (logged)"),
+    source: str = typer.Option(None, "--source", help="only this source", callback=_name("--source")),
+    unmasked: bool = typer.Option(False, "--unmasked", help="export raw personal data (needs --reason; logged)"),
+    reason: str = ReasonOpt,
     config: Path = ConfigOpt,
 ) -> None:
     """List a run's quarantined rows by source and reason; export them for the data owner."""
     from pipelines import quarantine as q
+    from pipelines.audit.log import audit_log, require_reason
     from pipelines.schemas import load_schemas
 
     settings = _settings(config, data_dir=data)
+    if export_dir is not None:
+        export_dir = inside(settings.data_dir, export_dir, "--export")
+    if unmasked:
+        if export_dir is None:
+            raise InputError("--unmasked applies to --export: give --export DIR")
+        reason = require_reason(reason, "quarantine --export --unmasked")
     manifest = q.run_manifest(settings.data_dir, run_id)
     table = Table(title=f"quarantine · run {run_id}")
     for col in ("source", "reason", "rows"):
@@ -412,11 +478,53 @@ def quarantine(
     console.print(table)
     if export_dir is not None:
         if unmasked:
-            console.print("[yellow]unmasked export: raw personal data is written[/]")
+            console.print("[yellow]unmasked export: raw personal data is written; this is logged[/]")
+            audit_log(settings.data_dir).record("unmask", reason, command="quarantine --export",
+                                                run=run_id, source=source or "all",
+                                                folder=str(export_dir))
         paths = q.export(settings.data_dir, manifest, load_schemas(settings.schemas_dir),
                          export_dir, unmasked=unmasked, source=source)
         for path in paths:
             console.print(f"exported: {path}")
+
+
+audit_app = typer.Typer(no_args_is_help=True, help="the audit log of unmasked views")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+@_engine_errors
+def audit_verify(data: Path = DataOpt) -> None:
+    """Check the audit log's hash chain; names the first entry edited, deleted, moved or cut off."""
+    from pipelines.audit.log import audit_log
+
+    log = audit_log(_settings(None, data_dir=data).data_dir)
+    result = log.verify()
+    console.print(f"audit log intact: {result.entries} entries, head {result.head[:16]}… ({log.path})")
+
+
+@audit_app.command("show")
+@_engine_errors
+def audit_show(
+    data: Path = DataOpt,
+    household: str = typer.Option(None, "--household", help="only views of this household"),
+    user: str = typer.Option(None, "--user", help="only this account's entries"),
+) -> None:
+    """Who saw unmasked personal data, when, what and why."""
+    from pipelines.audit.log import audit_log
+
+    table = Table(title="audit log 查看记录")
+    for col in ("#", "time (UTC)", "user", "action", "command", "run", "what", "reason"):
+        table.add_column(col)
+    for e in audit_log(_settings(None, data_dir=data).data_dir).entries():
+        what = dict(e.get("what") or {})
+        if (household and what.get("household") != household) or (user and e.get("user") != user):
+            continue
+        command, run = what.pop("command", ""), what.pop("run", "")
+        cells = (str(e["seq"]), e["time"], e["user"], e["action"], str(command), str(run or ""),
+                 ", ".join(f"{k}={v}" for k, v in what.items()), e.get("reason") or "")
+        table.add_row(*(escape(c) for c in cells))
+    console.print(table)
 
 
 def show_summary(manifest: dict, flags: list[dict]) -> None:

@@ -28,7 +28,7 @@ OWNER_UMASK = 0o077  # files 0600, folders 0700
 def check_name(value: object, argument: str) -> str:
     """`value` unchanged when it is a safe name; else an InputError naming the argument."""
     text = "" if value is None else str(value)
-    if NAME_PATTERN.match(text) and ".." not in text:
+    if NAME_PATTERN.fullmatch(text) and ".." not in text:
         return text
     shown = text if len(text) <= 60 else text[:57] + "..."
     raise InputError(
@@ -41,7 +41,7 @@ def file_stem(value: object) -> str:
     """A file name for an id read from the data: the id itself when it is a safe name, else its
     safe characters and a digest of the whole id (so two ids never share a file)."""
     text = "" if value is None else str(value)
-    if NAME_PATTERN.match(text) and ".." not in text:
+    if NAME_PATTERN.fullmatch(text) and ".." not in text:
         return text
     kept = re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_")[:40]
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]

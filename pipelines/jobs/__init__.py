@@ -25,7 +25,7 @@ def run_stage(stage: str, ctx: RunContext, source: str | None = None, spark=None
     or build the session from the run's settings."""
     from pipelines.errors import InputError
     from pipelines.jobs import stages
-    from pipelines.paths import check_name
+    from pipelines.paths import check_name, owner_only
 
     if stage not in STAGES:
         raise InputError(f"unknown stage '{stage}': expected one of {', '.join(STAGES)}")
@@ -33,6 +33,7 @@ def run_stage(stage: str, ctx: RunContext, source: str | None = None, spark=None
         raise InputError(f"stage '{stage}' " + ("needs --source" if source is None else "takes no --source"))
     if source is not None:
         check_name(source, "--source")
+    owner_only()  # what the stage writes is the account's own (0600 files, 0700 folders)
     function = getattr(stages, {"household": "household_facts"}.get(stage, stage))
     args: list[Any] = [ctx] + ([source] if source is not None else [])
     if stage in SPARK_STAGES:

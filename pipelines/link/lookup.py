@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.dataset as ds
 
 from pipelines.errors import InputError
@@ -24,9 +25,15 @@ def find_links(
         links_dir = Path(data_dir) / "runs" / run_id / "links"
     if not Path(links_dir).exists():
         raise InputError(f"{links_dir}: no links here (has the run finished?)")
-    dataset = ds.dataset(str(links_dir), format="parquet")
-    key = "source_record_key" if "source_record_key" in dataset.schema.names else "r_key"
-    rows = dataset.to_table(filter=ds.field(key) == record).to_pylist()
+    try:
+        dataset = ds.dataset(str(links_dir), format="parquet")
+        key = "source_record_key" if "source_record_key" in dataset.schema.names else "r_key"
+        if key not in dataset.schema.names:
+            raise InputError(f"{links_dir}: not a links folder (no source_record_key or r_key column)")
+        rows = dataset.to_table(filter=ds.field(key) == record).to_pylist()
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"{links_dir}: not a links folder written by `link` or a run "
+                         f"({str(exc).splitlines()[0][:200]})") from None
     if source is not None:
         rows = [r for r in rows if r.get("source") == source]
     if not rows:

@@ -22,7 +22,9 @@ quoting, never into SQL text; URLs in messages have their password masked.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -65,6 +67,36 @@ def mask_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except (sa_exc.ArgumentError, ValueError, TypeError):
         return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", str(url))
+
+
+def database_url(url: str | None, env: str | None = "WV_PULL_URL", file: Path | None = None) -> str:
+    """The URL to pull from: `--url` (refused when it holds a password: the process list and the
+    shell history would keep it), else the variable `env`, else the first line of `file`."""
+    given = [name for name, v in (("--url", url), ("--url-file", file)) if v is not None]
+    if len(given) > 1:
+        raise InputError("give one of --url or --url-file (or the URL in the variable of --url-env)")
+    if url is not None:
+        if _password(url):
+            raise InputError(f"--url {mask_url(url)}: holds a password, which the process list and "
+                             f"the shell history would keep; put the URL in the variable "
+                             f"{env or 'WV_PULL_URL'} or an owner-only file (--url-file)")
+        return url
+    if file is not None:
+        try:
+            mode = stat.S_IMODE(file.stat().st_mode)
+            lines = file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"--url-file {file}: cannot be read ({exc})") from None
+        if mode & 0o077:
+            raise InputError(f"--url-file {file}: readable by others (mode {mode:o}); chmod 600 it")
+        if not lines or not lines[0].strip():
+            raise InputError(f"--url-file {file}: empty (expected the URL on its first line)")
+        return lines[0].strip()
+    value = os.environ.get(env or "")
+    if not value:
+        raise InputError(f"no database URL: give --url (without a password), set the variable "
+                         f"{env or 'WV_PULL_URL'} or give --url-file")
+    return value
 
 
 def pull_database(
