@@ -136,10 +136,11 @@ def _load(path: Path, problems: list[str]) -> Schema | None:
     if not isinstance(doc, dict):
         problems.append(f"{path}: expected a mapping")
         return None
+    before = len(problems)  # the list holds every file's problems: look at this file's only
     for key in ("source", "format", "key", "person", "columns"):
         if not doc.get(key):
             problems.append(f"{path}: missing key '{key}'")
-    if problems:
+    if len(problems) > before:
         return None
     columns = [c for i, e in enumerate(doc["columns"]) if (c := _column(e, f"{path}: columns[{i}]", problems))]
     names = {c.name for c in columns}
