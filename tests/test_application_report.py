@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.application_report import build_report, write_reports
+from pipelines.audit import audit_log
 from pipelines.case_file import balance_sources
 from pipelines.config import PROJECT_ROOT
 from pipelines.errors import InputError
@@ -159,11 +160,12 @@ def test_household_not_in_the_run_gets_a_report_saying_so(finished, tmp_path):
     assert report["in_run"] is False and report["rules"] == [] and report["flags"] == [] and report["trace"] is None
     assert len(report["members"]) == len([r for r in rows if r["application_no"] == no]) > 0
     assert report["matrix"] and all(c["state"] == "not_checked" for c in report["matrix"])
-    written = write_reports(data, "t", out_dir=tmp_path)
-    page = (tmp_path / f"{no}.html").read_text(encoding="utf-8")
+    out = data / "out" / "not-in-run"
+    written = write_reports(data, "t", out_dir=out)
+    page = (out / f"{no}.html").read_text(encoding="utf-8")
     assert "本批次的核对结果中没有该申请家庭" in page and report["application"]["household_id"] in page
     assert "本批次未核对" in page and "无记录" not in page.split('id="matrix"')[1].split("</table>")[0]
-    index = json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
     entry = next(x for x in index["applications"] if x["application_no"] == no)
     assert entry["in_run"] is False and entry["status"] is None
     assert {p.name for p in written} == {f"{n}.{ext}" for n in (FLAGGED, CLEAN, FLAGGED_2, no)
@@ -176,22 +178,23 @@ def test_no_personal_data_unless_unmasked_and_logged(finished, tmp_path):
     data, result, _, _, rows = finished
     names = {r["name"] for r in rows if r["name"] and len(r["name"]) >= 2}
     ids = {r["id_number"] for r in rows}
-    written = write_reports(data, "t", out_dir=tmp_path / "masked")
+    written = write_reports(data, "t", out_dir=data / "out" / "masked")
     for path in written:
         text = path.read_text(encoding="utf-8")
         assert ID_NUMBER.findall(text) == [], f"{path.name}: full ID number(s)"
         assert [n for n in names if n in text] == [], f"{path.name}: full name(s)"
     # the check can fail: unmasked, the members' ID numbers and names are there, and each view is logged
-    log = result.run_dir / "access_log.jsonl"
-    before = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
-    raw = write_reports(data, "t", out_dir=tmp_path / "raw", unmasked=True)
+    log = audit_log(data)
+    before = len(log.entries())
+    raw = write_reports(data, "t", out_dir=data / "out" / "raw", unmasked=True, reason="test: the check can fail")
     text = "".join(p.read_text(encoding="utf-8") for p in raw)
     assert ids <= set(ID_NUMBER.findall(text)) and names and all(n in text for n in names)
     assert {p.name for p in raw} >= {f"{FLAGGED}.unmasked.html", f"{FLAGGED}.unmasked.json", "index.unmasked.json"}
-    lines = [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines()[len(before):]]
+    lines = log.entries()[before:]
     households = dict(sorted((r["application_no"], r["household_id"]) for r in rows))
-    assert sorted(x["household"] for x in lines) == sorted(households.values())  # one line per report
-    assert all(x["unmasked"] is True and x["command"] == "application_report" for x in lines)
+    assert sorted(x["what"]["household"] for x in lines) == sorted(households.values())  # one per report
+    assert all(x["action"] == "unmask" and x["what"]["command"] == "application_report" for x in lines)
+    assert log.verify().entries == before + len(lines)
 
 
 def test_a_second_write_gives_the_same_bytes(finished):
@@ -214,7 +217,8 @@ def test_report_opens_in_a_browser_with_the_matrix(finished, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     assert CHROMIUM.exists(), f"{CHROMIUM} missing: install Debian's chromium (see .ci/run)"
     data = finished[0]
-    write_reports(data, "t", out_dir=tmp_path)
+    out = data / "out" / "browser"
+    write_reports(data, "t", out_dir=out)
     report = build_report(data, "t", FLAGGED)
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
@@ -222,7 +226,7 @@ def test_report_opens_in_a_browser_with_the_matrix(finished, tmp_path):
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             requested: list[str] = []
             page.on("request", lambda r: requested.append(r.url))
-            page.goto((tmp_path / "index.html").as_uri())
+            page.goto((out / "index.html").as_uri())
             page.click(f"text={FLAGGED}")
             assert page.title() == f"最低生活保障家庭经济状况核对报告 · {FLAGGED}"
             assert "供审核参考，不是决定" in page.locator("h1").inner_text()

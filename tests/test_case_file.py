@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from pipelines.audit import audit_log
 from pipelines.case_file import balance_sources, build_case, write_case
 from pipelines.cli import app
 from pipelines.config import PROJECT_ROOT
@@ -103,12 +104,13 @@ def test_no_full_id_number_on_any_case_page(finished, tmp_path):
     households.append(pq.read_table(result.run_dir / "decisions", columns=["household_id"])
                       .column("household_id")[0].as_py())
     for household in households:
-        for path in write_case(data, "t", household, out_dir=tmp_path / "masked"):
+        for path in write_case(data, "t", household, out_dir=data / "out" / "masked"):
             found = ID_NUMBER.findall(path.read_text(encoding="utf-8"))
             assert found == [], f"{path.name}: {len(found)} full ID number(s)"
     # the check can fail: unmasked, the hukou record keys are ID numbers
     unmasked = [ID_NUMBER.findall(p.read_text(encoding="utf-8"))
-                for h in households[:3] for p in write_case(data, "t", h, tmp_path / "raw", unmasked=True)]
+                for h in households[:3] for p in write_case(data, "t", h, data / "out" / "raw", unmasked=True,
+                                                                    reason="test: the check can fail")]
     assert any(unmasked)
 
 
@@ -130,9 +132,10 @@ def test_rerun_writes_the_same_bytes(finished, tmp_path):
 def test_unmasked_shows_the_amounts_and_is_logged(finished, schemas):
     data, result = finished
     household = _with_balances(result, schemas)
-    log = result.run_dir / "access_log.jsonl"
-    before = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
-    out = CliRunner().invoke(app, ["case", household, "--run", "t", "--data", str(data), "--unmasked"])
+    log = audit_log(data)
+    before = log.entries()
+    out = CliRunner().invoke(app, ["case", household, "--run", "t", "--data", str(data), "--unmasked",
+                                   "--reason", "家访前核对 home visit"])
     assert out.exit_code == 0, out.output
     json_path = result.run_dir / "cases" / f"{household}.unmasked.json"
     assert str(json_path) in out.output.replace("\n", "")
@@ -148,11 +151,12 @@ def test_unmasked_shows_the_amounts_and_is_logged(finished, schemas):
         assert record["record_key"] == original["record_key"]
     html = (result.run_dir / "cases" / f"{household}.unmasked.html").read_text(encoding="utf-8")
     assert f"{records[0]['amount']}" in html.replace(",", "") and "未遮蔽" in html
-    lines = log.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == len(before) + 1
-    entry = json.loads(lines[-1])
-    assert entry["household"] == household and entry["unmasked"] is True and entry["command"] == "case"
-    assert entry["time"]
+    entries = log.entries()
+    assert len(entries) == len(before) + 1
+    entry = entries[-1]
+    assert entry["what"] == {"command": "case", "household": household, "run": "t"}
+    assert entry["action"] == "unmask" and entry["reason"] == "家访前核对 home visit" and entry["time"]
+    assert log.verify().entries == len(entries)
 
 
 def test_unknown_household_or_run_exits_2(finished):
@@ -169,7 +173,7 @@ def test_case_page_opens_in_a_browser(finished, tmp_path):
     assert CHROMIUM.exists(), f"{CHROMIUM} missing: install Debian's chromium (see .ci/run)"
     data, result = finished
     flag = result.flags.to_pylist()[0]
-    html, _ = write_case(data, "t", flag["household_id"], out_dir=tmp_path)
+    html, _ = write_case(data, "t", flag["household_id"], out_dir=data / "out" / "browser")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         try:

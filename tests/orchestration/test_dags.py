@@ -23,6 +23,7 @@ from pipelines.config import PROJECT_ROOT, load_settings
 from pipelines.runner import run_month
 from pipelines.synth import SynthConfig, generate
 from tests.orchestration.conftest import airflow_env, run_dag
+from tests.runs import outputs, schemas_of
 
 pytestmark = pytest.mark.slow
 
@@ -36,25 +37,6 @@ SOURCES = ("roster", "hukou", "disability", "cremation", "bank_deposits")
 APPLICATION_SOURCES = ("roster", "applications", "hukou", "bank_deposits")
 CORRUPTED_SOURCES = ("roster", "hukou", "bank_deposits")  # the run stops at validation
 CLUSTER_SOURCES = ("roster", "hukou", "disability")  # each Spark stage is one spark-submit
-
-
-def schemas_of(folder: Path, sources: tuple[str, ...]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in sources:
-        shutil.copy(PROJECT_ROOT / "schemas" / f"{name}.yaml", folder)
-    return folder
-
-
-def outputs(run_dir: Path) -> dict[str, bytes]:
-    """Every output file of a run (the manifest's outputs and the manifest), by relative path."""
-    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-    files = {"manifest.json": (run_dir / "manifest.json").read_bytes()}
-    for name in manifest["outputs"]:
-        path = run_dir / name
-        for f in sorted(path.rglob("*") if path.is_dir() else [path]):
-            if f.is_file() and not f.name.startswith((".", "_")):
-                files[f.relative_to(run_dir).as_posix()] = f.read_bytes()
-    return files
 
 
 @pytest.fixture(scope="module")
