@@ -241,6 +241,9 @@ def link_cmd(
     from pipelines.link.job import run_link
     from pipelines.spark import get_spark
 
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "report.json").is_file())):
+        raise InputError(f"--out {out}: exists and is not the output of an earlier `link` "
+                         "(its links/, model.json and report.json would be replaced): give a new folder")
     cfg = resolve_config(link_config)
     settings = _settings(None, spark_master=master)
     with _progress() as bar:

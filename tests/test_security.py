@@ -305,3 +305,14 @@ def test_the_cli_writes_owner_only_files_whatever_the_umask(tmp_path):
     wide = [p for p in (tmp_path / "d").rglob("*")
             if stat.S_IMODE(p.stat().st_mode) & 0o077]
     assert wide == []
+
+
+def test_link_never_writes_into_a_folder_it_did_not_make(tmp_path):
+    foreign = tmp_path / "home"
+    foreign.mkdir()
+    (foreign / "links").mkdir()
+    (foreign / "links" / "mine.txt").write_text("someone's files")
+    result = runner.invoke(app, ["link", "--left", "a.csv", "--right", "b.csv", "--config", "febrl4",
+                                 "--out", str(foreign)])
+    assert result.exit_code == 2 and "--out" in result.output
+    assert (foreign / "links" / "mine.txt").read_text() == "someone's files"
