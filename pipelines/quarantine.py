@@ -6,7 +6,6 @@ value. Exports mask the raw values of personal-data columns unless unmasking is 
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from pipelines.errors import InputError
+from pipelines.exports import write_csv
 from pipelines.masking import mask_middle
 from pipelines.schemas import Schema
 
@@ -44,9 +44,13 @@ def _pii_columns(schema: Schema) -> set[str]:
     return {c.name for c in schema.columns if c.pii != "none"}
 
 
+HEADER = ("source", "as_of", "file", "row", "column", "reason", "raw_value")
+
+
 def export(data_dir: Path, manifest: dict, schemas: dict[str, Schema], out_dir: Path,
            unmasked: bool = False, source: str | None = None) -> list[Path]:
-    """One CSV per source (UTF-8 with BOM, opens in Excel) of its quarantined rows."""
+    """One CSV per source (UTF-8 with BOM, opens in Excel) of its quarantined rows; cells that
+    a spreadsheet would run as a formula are neutralised (exports.safe_cell)."""
     written = []
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, info in sorted(manifest["sources"].items()):
@@ -55,14 +59,16 @@ def export(data_dir: Path, manifest: dict, schemas: dict[str, Schema], out_dir: 
         folder = data_dir / "quarantine" / name / info["as_of"]
         rows = pq.ParquetDataset(folder).read().to_pylist()
         pii = _pii_columns(schemas[name]) if name in schemas else set()
+
+        def shown(r: dict, pii: set[str] = pii) -> str:
+            value = r["raw_value"]
+            if not unmasked and (r["column"] in pii or r["column"] is None):
+                value = mask_middle(value)
+            return value or ""
+
         path = out_dir / f"quarantine_{manifest['run_id']}_{name}.csv"
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["source", "as_of", "file", "row", "column", "reason", "raw_value"])
-            for r in sorted(rows, key=lambda r: (r["file"], r["row"])):
-                value = r["raw_value"]
-                if not unmasked and (r["column"] in pii or r["column"] is None):
-                    value = mask_middle(value)
-                writer.writerow([r["source"], r["as_of"], r["file"], r["row"], r["column"] or "", r["reason"], value or ""])
-        written.append(path)
+        written.append(write_csv(path, HEADER, (
+            [r["source"], r["as_of"], r["file"], r["row"], r["column"] or "", r["reason"], shown(r)]
+            for r in sorted(rows, key=lambda r: (r["file"], r["row"]))
+        )))
     return written
