@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 
 from pipelines.errors import InputError
 from pipelines.exports import write_csv
-from pipelines.masking import mask_middle
+from pipelines.masking import mask_key, mask_middle, mask_value
 from pipelines.schemas import Schema
 
 
@@ -40,11 +40,28 @@ def counts(manifest: dict) -> list[QuarantineCount]:
     return out
 
 
-def _pii_columns(schema: Schema) -> set[str]:
-    return {c.name for c in schema.columns if c.pii != "none"}
-
-
 HEADER = ("source", "as_of", "file", "row", "column", "reason", "raw_value")
+
+
+def _pii_class(schema: Schema | None, column: str) -> str | None:
+    if schema is None or column not in schema.names:
+        return None
+    return schema.column(column).pii
+
+
+def masked_raw_value(value: object, column: str | None, schema: Schema | None) -> str:
+    """A quarantined raw value as the default export shows it: masked by its column's PII class;
+    a key's value (`certificate_no|party` of a duplicate) part by part. A line that could not
+    be split into columns, or a column the schema does not declare, is masked whole."""
+    if value is None:
+        return ""
+    names = column.split("|") if column else []
+    classes = [_pii_class(schema, n) for n in names]
+    if not names or None in classes:
+        return mask_middle(value)
+    if len(names) == 1:
+        return mask_value(value, classes[0])
+    return mask_key(value, classes)
 
 
 def export(data_dir: Path, manifest: dict, schemas: dict[str, Schema], out_dir: Path,
@@ -58,17 +75,11 @@ def export(data_dir: Path, manifest: dict, schemas: dict[str, Schema], out_dir: 
             continue
         folder = data_dir / "quarantine" / name / info["as_of"]
         rows = pq.ParquetDataset(folder).read().to_pylist()
-        pii = _pii_columns(schemas[name]) if name in schemas else set()
-
-        def shown(r: dict, pii: set[str] = pii) -> str:
-            value = r["raw_value"]
-            if not unmasked and (r["column"] in pii or r["column"] is None):
-                value = mask_middle(value)
-            return value or ""
-
+        schema = schemas.get(name)
         path = out_dir / f"quarantine_{manifest['run_id']}_{name}.csv"
         written.append(write_csv(path, HEADER, (
-            [r["source"], r["as_of"], r["file"], r["row"], r["column"] or "", r["reason"], shown(r)]
+            [r["source"], r["as_of"], r["file"], r["row"], r["column"] or "", r["reason"],
+             (r["raw_value"] or "") if unmasked else masked_raw_value(r["raw_value"], r["column"], schema)]
             for r in sorted(rows, key=lambda r: (r["file"], r["row"]))
         )))
     return written
