@@ -1,7 +1,9 @@
-"""Registry schemas: one YAML per source in `schemas/`, the contract of what each agency sends."""
+"""Registry schemas: one YAML per source in `schemas/`, the contract of what each agency sends
+and how old an extract a run may use (`freshness`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +58,44 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Freshness:
+    """How old a source's extract may be for the month checked, and why.
+
+    `max_age_months` N: the extract must be dated on or after the last day of the Nth month
+    before the month checked. 1 = the previous month's close or later (the state at the start of
+    the month checked); 3 = within a quarter; 0 = the last day of the month checked itself."""
+
+    max_age_months: int
+    reason: str
+
+    def oldest_as_of(self, month_end: dt.date) -> dt.date:
+        """The oldest as-of date accepted for the month ending on `month_end`."""
+        months = month_end.year * 12 + month_end.month - 1 - self.max_age_months
+        year, month = divmod(months, 12)
+        return _month_end(year, month + 1)
+
+    def age_days(self, as_of: dt.date, month_end: dt.date) -> int:
+        """Days from the extract's as-of date to the end of the month checked."""
+        return (month_end - as_of).days
+
+    def accepts(self, as_of: dt.date, month_end: dt.date) -> bool:
+        return as_of >= self.oldest_as_of(month_end)
+
+    def record(self, as_of: str | None, month_end: dt.date) -> dict[str, object]:
+        """For the manifest: the limit, the oldest date it accepts and, with an extract, its age."""
+        out: dict[str, object] = {"max_age_months": self.max_age_months,
+                                  "oldest_as_of": self.oldest_as_of(month_end).isoformat()}
+        if as_of is not None:
+            out["age_days"] = self.age_days(dt.date.fromisoformat(as_of), month_end)
+        return out
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
 class Schema:
     source: str
     title_zh: str
@@ -67,6 +107,7 @@ class Schema:
     person_id: str
     person_name: str | None
     columns: tuple[Column, ...]
+    freshness: Freshness
     checks: tuple[Check, ...] = ()
     # Columns that identify the record's person, by role (id, name, birth_date, phone, ...).
     person: dict[str, str] = field(default_factory=dict)
@@ -119,6 +160,30 @@ def _column(entry: dict, where: str, problems: list[str]) -> Column | None:
     )
 
 
+FRESHNESS_KEYS = ("max_age_months", "reason")
+MAX_AGE_MONTHS = 60  # a longer limit is a typo, not a policy
+
+
+def _freshness(entry: object, where: str, problems: list[str]) -> Freshness:
+    """The `freshness:` mapping of a schema: {max_age_months: N, reason: why}."""
+    if not isinstance(entry, dict):
+        problems.append(f"{where}: expected a mapping {{max_age_months: N, reason: why}}, got {entry!r}")
+        return Freshness(0, "")
+    for key in sorted(set(entry) - set(FRESHNESS_KEYS), key=str):
+        problems.append(f"{where}.{key}: unknown key; expected {' and '.join(FRESHNESS_KEYS)}")
+    months = entry.get("max_age_months")
+    if isinstance(months, bool) or not isinstance(months, int) or not 0 <= months <= MAX_AGE_MONTHS:
+        problems.append(f"{where}.max_age_months: expected a whole number of months from 0 to "
+                        f"{MAX_AGE_MONTHS} (1 = the previous month's close or later), got {months!r}")
+        months = 0
+    reason = entry.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        problems.append(f"{where}.reason: say why the limit is what it is (who relies on the "
+                        "source being that fresh)")
+        reason = ""
+    return Freshness(months, " ".join(reason.split()))
+
+
 def load_schema(path: Path) -> Schema:
     problems: list[str] = []
     schema = _load(path, problems)
@@ -137,7 +202,7 @@ def _load(path: Path, problems: list[str]) -> Schema | None:
         problems.append(f"{path}: expected a mapping")
         return None
     before = len(problems)  # the list holds every file's problems: look at this file's only
-    for key in ("source", "format", "key", "person", "columns"):
+    for key in ("source", "format", "key", "person", "columns", "freshness"):
         if not doc.get(key):
             problems.append(f"{path}: missing key '{key}'")
     if len(problems) > before:
@@ -176,6 +241,7 @@ def _load(path: Path, problems: list[str]) -> Schema | None:
         )
     if path.stem != doc["source"]:
         problems.append(f"{path}: source '{doc['source']}' must match the file name")
+    freshness = _freshness(doc["freshness"], f"{path}: freshness", problems)
     return Schema(
         source=str(doc["source"]),
         title_zh=str(doc.get("title_zh", doc["source"])),
@@ -187,6 +253,7 @@ def _load(path: Path, problems: list[str]) -> Schema | None:
         person_id=str(person.get("id")),
         person_name=person.get("name"),
         columns=tuple(columns),
+        freshness=freshness,
         person={k: str(v) for k, v in sorted(person.items()) if v and k in PERSON_ROLES},
         checks=tuple(checks),
     )
