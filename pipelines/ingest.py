@@ -1,5 +1,7 @@
 """Ingest: landing files → raw Parquet with canonical column names, every cell kept as text.
 
+The extract of a month is the newest as-of folder on or before the month's end, and it must be
+as fresh as the source's schema asks (`freshness:`); an older one is refused with StaleExtract.
 Raw files are content-addressed (`raw/<source>/<sha256>.parquet`): an extract already ingested
 (same SHA-256) is not parsed again. Rows the reader could not split into fields stay in the raw
 file with `_read_error` and their text, so they reach quarantine like any other bad row.
@@ -15,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.errors import InputError
+from pipelines.errors import EngineError, InputError
 from pipelines.schemas import Schema, normalize_header
 from pipelines.sources.files import landing_files, read_extract, sha256_of
 from pipelines.storage import write_arrow, write_json
@@ -49,6 +51,25 @@ class Extract:
         out = asdict(self)
         out.pop("reused_raw")
         return out
+
+
+class StaleExtract(EngineError):
+    """The newest extract of a source for the month is older than the source's freshness limit:
+    checking the month with it would judge households on facts that may have changed."""
+
+    def __init__(self, schema: Schema, folder: str, as_of: dt.date, month_end: dt.date):
+        limit = schema.freshness
+        self.source, self.as_of, self.month_end = schema.source, as_of, month_end
+        self.oldest_as_of = limit.oldest_as_of(month_end)
+        self.age_days = limit.age_days(as_of, month_end)
+        months = f"{limit.max_age_months} month{'' if limit.max_age_months == 1 else 's'}"
+        super().__init__(
+            f"{schema.source}: extract {folder} refused as stale for month {month_end:%Y-%m}: "
+            f"as of {as_of}, {self.age_days} days before the month's end {month_end}; the limit "
+            f"in {Path(schema.file).name} is {months}, as of {self.oldest_as_of} or later "
+            f"({limit.reason.rstrip('.')}). Deliver a newer extract to landing/{schema.source}/<as-of date>/ "
+            f"(or `welfare-verify pull`), then run the month again."
+        )
 
 
 def choose_as_of(source_dir: Path, month_end: dt.date) -> str | None:
@@ -150,11 +171,15 @@ def ingest_file(path: Path, schema: Schema, as_of: str, data_dir: Path) -> Extra
 
 
 def extract_files(schema: Schema, data_dir: Path, month_end: dt.date) -> tuple[str | None, list[Path]]:
-    """The as-of folder chosen for the month and the landing files in it."""
+    """The as-of folder chosen for the month and the landing files in it; StaleExtract when it
+    is older than the source's freshness limit."""
     source_dir = data_dir / "landing" / schema.source
     as_of = choose_as_of(source_dir, month_end)
     if as_of is None:
         return None, []
+    if not schema.freshness.accepts(dt.date.fromisoformat(as_of), month_end):
+        folder = (source_dir / as_of).relative_to(data_dir).as_posix()
+        raise StaleExtract(schema, folder, dt.date.fromisoformat(as_of), month_end)
     files = list(landing_files(source_dir / as_of))
     if not files:
         raise InputError(

@@ -91,7 +91,8 @@ def start(ctx: RunContext) -> dict[str, Any]:
 # -------------------------------------------------------------------------- sources, one by one
 def pull(ctx: RunContext, source: str) -> dict[str, Any]:
     """Find the source's extract for the month in landing (delivered by the agency or pulled by
-    `welfare-verify pull`): the newest as-of folder on or before the month's end."""
+    `welfare-verify pull`): the newest as-of folder on or before the month's end. One older than
+    the source's freshness limit (`freshness:` in its schema) is refused with StaleExtract."""
     from pipelines.ingest import extract_files
 
     schemas = _schemas(ctx)
