@@ -358,7 +358,7 @@ def publish(ctx: RunContext) -> dict[str, Any]:
                      if k not in ("data_dir", "rules_dir", "schemas_dir")},
         "ruleset": ruleset_record(_ruleset(ctx)),
         "inputs": [e.as_dict() for e in extracts],
-        "sources": {s: outcomes[s].manifest() for s in sorted(outcomes)},
+        "sources": _sources_manifest(ctx, outcomes),
         "stages": dict(sorted(stages.items())),
         "outputs": APPLICATION_OUTPUTS if ctx.kind == "applications" else MONTHLY_OUTPUTS,
         "data_docs": "data_docs/index.html",
@@ -369,6 +369,15 @@ def publish(ctx: RunContext) -> dict[str, Any]:
     write_json(manifest, ctx.run_dir / "manifest.json")
     _run_log(ctx, outcomes, states, extracts)
     return manifest
+
+
+def _sources_manifest(ctx: RunContext, outcomes: dict[str, Any]) -> dict[str, Any]:
+    """Each source's intake and its freshness: the limit, the oldest as-of date it accepts for the
+    month and the extract's age in days at the month's end."""
+    schemas, month_end = _schemas(ctx), _period(ctx).end
+    return {s: {**outcomes[s].manifest(),
+                "freshness": schemas[s].freshness.record(outcomes[s].as_of, month_end)}
+            for s in sorted(outcomes)}
 
 
 def _docs_index(ctx: RunContext, validated: list[str]) -> None:

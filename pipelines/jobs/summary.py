@@ -1,6 +1,7 @@
 """The monthly run's report: counts staff and supervisors read first, with no personal data.
 
-Registries taken in (as-of date, rows clean and quarantined, gate outcome), households by status,
+Registries taken in (as-of date, its age at the month's end against the source's freshness limit,
+rows clean and quarantined, gate outcome), households by status,
 points for review by tier and code and by district, and the 漏保 leads; as JSON and one HTML page.
 """
 
@@ -28,11 +29,7 @@ def build_summary(run_dir: Path) -> dict[str, Any]:
         "run_id": manifest["run_id"],
         "month": manifest["month"],
         "ruleset": manifest["ruleset"].get("name"),
-        "sources": {
-            s: {k: v for k, v in info.items() if k in ("as_of", "rows_in", "rows_clean", "rows_quarantined")}
-            | {"gate_passed": info.get("gate", {}).get("success")} if info.get("as_of") else {"extract": None}
-            for s, info in manifest["sources"].items()
-        },
+        "sources": {s: _source(info) for s, info in manifest["sources"].items()},
         "households": stages.get("households", {}).get("rows"),
         "by_status": stages.get("decisions", {}).get("by_status", {}),
         "flags": len(flags),
@@ -46,14 +43,31 @@ def build_summary(run_dir: Path) -> dict[str, Any]:
     }
 
 
+def _source(info: dict[str, Any]) -> dict[str, Any]:
+    """A source's line: its extract's counts and gate, and its age against its freshness limit."""
+    out: dict[str, Any] = {"extract": None}
+    if info.get("as_of"):
+        out = {k: v for k, v in info.items() if k in ("as_of", "rows_in", "rows_clean", "rows_quarantined")}
+        out["gate_passed"] = info.get("gate", {}).get("success")
+    return out | {k: v for k, v in info.get("freshness", {}).items()
+                  if k in ("age_days", "max_age_months", "oldest_as_of")}
+
+
 def _rows(pairs: dict[str, Any]) -> str:
     return "".join(f"<tr><td>{escape(str(k))}</td><td class=n>{escape(str(v))}</td></tr>"
                    for k, v in pairs.items())
 
 
+def _limit(info: dict[str, Any]) -> str:
+    if info.get("max_age_months") is None:
+        return ""
+    return f"{info['max_age_months']} 个月 months (≥ {info['oldest_as_of']})"
+
+
 def render_summary_html(s: dict[str, Any]) -> str:
     sources = "".join(
         f"<tr><td>{escape(name)}</td><td>{escape(str(info.get('as_of', '无 none')))}</td>"
+        f"<td class=n>{info.get('age_days', '')}</td><td>{escape(_limit(info))}</td>"
         f"<td class=n>{info.get('rows_clean', '')}</td><td class=n>{info.get('rows_quarantined', '')}</td>"
         f"<td>{'' if 'gate_passed' not in info else ('通过 passed' if info['gate_passed'] else '拒收 rejected')}</td></tr>"
         for name, info in s["sources"].items())
@@ -70,7 +84,11 @@ td.n{{text-align:right}}</style></head><body>
 核对家庭 households checked: {s['households']} · 待核实事项 points for review: {s['flags']} ·
 可能符合条件 possibly eligible: {s['possibly_eligible']}</p>
 <p>提示：以下为需要工作人员核实的事项，不是对任何家庭的决定。 These are points for staff to review, not decisions.</p>
-<h2>数据来源 Registries</h2><table><tr><th>来源 source</th><th>截至 as of</th><th>有效行 clean</th>
+<h2>数据来源 Registries</h2>
+<p>时效：数据截至日期距核对月份最后一天的天数；期限：该来源允许的最长月数及最早可用的截至日期。
+Age: days from the as-of date to the last day of the month checked; limit: the source's freshness
+limit in months and the oldest as-of date it accepts.</p>
+<table><tr><th>来源 source</th><th>截至 as of</th><th>时效 age (days)</th><th>期限 limit</th><th>有效行 clean</th>
 <th>隔离行 quarantined</th><th>质量关 gate</th></tr>{sources}</table>
 <h2>核对结果 Status</h2><table>{_rows(s['by_status'])}</table>
 <h2>按层级 By tier</h2><table>{_rows(s['by_tier'])}</table>
