@@ -35,7 +35,8 @@ def get_spark(settings: Settings, app_name: str = "welfare-verify"):
         .config("spark.sql.legacy.javaCharsets", "true")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-        .config("spark.driver.extraJavaOptions", "-Duser.timezone=Asia/Shanghai")
+        .config("spark.driver.extraJavaOptions", f"-Duser.timezone=Asia/Shanghai {_log_options(settings)}")
+        .config("spark.sql.codegen.fallback", "true")
         .config("spark.executor.extraJavaOptions", "-Duser.timezone=Asia/Shanghai")
     )
     if settings.spark_master.startswith("local"):
@@ -44,6 +45,26 @@ def get_spark(settings: Settings, app_name: str = "welfare-verify"):
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+LOG4J2 = Path(__file__).with_name("spark_log4j2.properties")
+
+
+def spark_log(data_dir: Path) -> Path:
+    """Where this process's Spark log goes: `<data>/logs/spark-<pid>.log` (owner-only)."""
+    folder = secure_dir(Path(data_dir)) / "logs"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return (folder / f"spark-{os.getpid()}.log").resolve()
+
+
+def _log_options(settings: Settings) -> str:
+    log = str(spark_log(settings.data_dir))
+    return f"-Dlog4j2.configurationFile={LOG4J2.as_uri()} -Dwv.spark.log={_quoted(log)}"
+
+
+def _quoted(value: str) -> str:
+    """A value Spark keeps whole when it splits extraJavaOptions at spaces."""
+    return f'"{value}"' if any(c.isspace() for c in value) else value
 
 
 def scratch_dir(data_dir: Path) -> Path:
