@@ -23,7 +23,7 @@ def mask_middle(value: object, keep_start: int = 4, keep_end: int = 4) -> str:
     text = str(value)
     if len(text) <= keep_start + keep_end:
         return text[:1] + "*" * max(len(text) - 1, 0)
-    return text[:keep_start] + "*" * (len(text) - keep_start - keep_end) + text[-keep_end:]
+    return text[:keep_start] + "*" * (len(text) - keep_start - keep_end) + text[len(text) - keep_end:]
 
 
 def mask_value(value: object, pii: str | bool) -> str:

@@ -51,13 +51,16 @@ def _pii_class(schema: Schema | None, column: str) -> str | None:
 
 def masked_raw_value(value: object, column: str | None, schema: Schema | None) -> str:
     """A quarantined raw value as the default export shows it: masked by its column's PII class;
-    a key's value (`certificate_no|party` of a duplicate) part by part. A line that could not
-    be split into columns, or a column the schema does not declare, is masked whole."""
+    a key's value (`certificate_no|party` of a duplicate) part by part; a column the schema does
+    not declare, whole. A line that could not be split into columns keeps only its first few
+    characters: its end is a field like any other (often a name)."""
     if value is None:
         return ""
-    names = column.split("|") if column else []
+    if not column:
+        return mask_middle(value, keep_end=0)
+    names = column.split("|")
     classes = [_pii_class(schema, n) for n in names]
-    if not names or None in classes:
+    if None in classes:
         return mask_middle(value)
     if len(names) == 1:
         return mask_value(value, classes[0])
