@@ -3,7 +3,18 @@
 Pure DataFrame → DataFrame functions; the stage runner does the reading and writing.
 Reason codes are stable: MISSING_REQUIRED, BAD_INT, BAD_DECIMAL, BAD_DATE, BAD_MONTH,
 UNKNOWN_CODE, the row checks of the schema (DATE_OUT_OF_RANGE, NEGATIVE_AMOUNT, OUT_OF_RANGE,
-UNKNOWN_REGION), DUPLICATE_ROW, DUPLICATE_KEY, plus the reading reasons of `sources`.
+UNKNOWN_REGION), FIELD_TOO_LONG, UNSAFE_ID, DUPLICATE_ROW, DUPLICATE_KEY, plus the reading
+reasons of `sources`.
+
+UNSAFE_ID: a value of a key column, or of an id column that names files (ID_COLUMNS), that is
+not printable, bounded text: a control, format or line-separator character (\\x1b, a tab, a
+zero-width space, a BOM), a path separator (`/`, `\\`), `..`, a leading `.`, or more than
+MAX_ID_CHARS characters. Such a value becomes a record key, a file name, a URL and a
+spreadsheet cell downstream, so its row is quarantined rather than cleaned. Only string key and
+id columns are checked, because other columns (a 户号, a certificate number outside the key)
+may legitimately hold a slash and their rows hold facts the checks need; a registry whose
+keys themselves hold `/` would see those rows quarantined, counted in the manifest, and its
+key must then be re-encoded at ingest.
 """
 
 from __future__ import annotations
@@ -21,6 +32,13 @@ from pipelines.standardize.spark import id_valid_col, parse_date_col
 DECIMAL = "decimal(20,2)"
 MAX_FIELD_CHARS = 4000  # no registry field is longer; a longer one is a broken extract
 SHOWN_CHARS = 500  # a quarantined raw value is kept up to this length, with its full length
+MAX_ID_CHARS = 64  # the longest key of any registry (a 不动产权证号) is under 30
+# id-like columns outside the key whose values name files (a household's case file)
+ID_COLUMNS = ("household_id",)
+# Java regex: control, format, surrogate, line and paragraph separator characters; a path
+# separator; a `..`; a leading `.`
+UNSAFE_ID_PATTERN = r"[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}/\\]|\.\.|^\."
+UNSAFE_ID = "UNSAFE_ID"
 QUARANTINE_COLUMNS = ("source", "as_of", "file", "row", "column", "reason", "raw_value")
 META = ("_source", "_as_of", "_file", "_row")
 
@@ -104,6 +122,17 @@ def check_failed(check: Check, value: Column, as_of: dt.date) -> Column | None:
     return None
 
 
+def id_columns(schema: Schema) -> tuple[str, ...]:
+    """The string columns whose values must be safe ids: the key's, then ID_COLUMNS present."""
+    names = dict.fromkeys([*schema.key, *(c for c in ID_COLUMNS if c in schema.names)])
+    return tuple(n for n in names if schema.column(n).type == "string")
+
+
+def unsafe_id(text: Column) -> Column:
+    """True where a non-null id is not printable, bounded text (see UNSAFE_ID above)."""
+    return text.rlike(UNSAFE_ID_PATTERN) | (F.length(text) > MAX_ID_CHARS)
+
+
 def record_key(schema: Schema) -> Column:
     return F.concat_ws("|", *[F.coalesce(F.trim(F.col(k)), F.lit("")) for k in schema.key])
 
@@ -145,6 +174,7 @@ def check(raw: DataFrame, schema: Schema, as_of: dt.date) -> DataFrame:
             ),
         )
     ]
+    ids = id_columns(schema)
     for col in schema.columns:
         text = _blank_to_null(F.col(f"_raw_{col.name}"))
         value = F.col(col.name)
@@ -154,6 +184,8 @@ def check(raw: DataFrame, schema: Schema, as_of: dt.date) -> DataFrame:
             why = F.when(text.isNotNull() & value.isNull(), F.lit(reason))
         if col.required:
             why = F.coalesce(why, F.when(text.isNull(), F.lit("MISSING_REQUIRED")))
+        if col.name in ids:
+            why = F.coalesce(why, F.when(text.isNotNull() & unsafe_id(text), F.lit(UNSAFE_ID)))
         too_long = F.length(F.col(f"_raw_{col.name}")) > MAX_FIELD_CHARS
         why = F.when(too_long, F.lit("FIELD_TOO_LONG")).otherwise(why)
         for chk in row_checks.get(col.name, ()):

@@ -115,3 +115,89 @@ def test_region_codes_and_id_validity(spark):
     assert out[1]["id_number__id_valid"] is True
     assert out[2]["id_number__id_valid"] is False and out[2]["_row_ok"]
     assert out[3]["id_number__id_valid"] is None
+
+
+ID_CASES = [
+    {"description": "a path out of the data directory", "inputs": "../../../../x", "expected": "UNSAFE_ID"},
+    {"description": "an escape character", "inputs": "H\x1b[2J1", "expected": "UNSAFE_ID"},
+    {"description": "a tab inside", "inputs": "H\t1", "expected": "UNSAFE_ID"},
+    {"description": "a line break", "inputs": "H1\nH2", "expected": "UNSAFE_ID"},
+    {"description": "a zero-width space", "inputs": "H\u200b1", "expected": "UNSAFE_ID"},
+    {"description": "a slash", "inputs": "500103/0012", "expected": "UNSAFE_ID"},
+    {"description": "a backslash", "inputs": "..\\x", "expected": "UNSAFE_ID"},
+    {"description": "a leading dot", "inputs": ".hidden", "expected": "UNSAFE_ID"},
+    {"description": "a dot-dot inside", "inputs": "H1..2", "expected": "UNSAFE_ID"},
+    {"description": "65 characters", "inputs": "H" * 65, "expected": "UNSAFE_ID"},
+    {"description": "64 characters", "inputs": "H" * 64, "expected": None},
+    {"description": "a plain id", "inputs": "H500103000123", "expected": None},
+    {"description": "one dot, Chinese and a middle dot", "inputs": "渝北·H.1（二组）", "expected": None},
+    {"description": "spaces around (trimmed)", "inputs": "  H7  ", "expected": None},
+]
+
+
+def roster_row(household_id, member_no=1):
+    from pipelines.standardize.ids import make_id
+
+    return {"household_id": household_id, "region_code": "500103", "urban_rural": "城市",
+            "member_no": str(member_no), "id_number": make_id("500103", dt.date(1960, 1, 1), member_no),
+            "name": "张三", "programme": "低保", "status": "在保"}
+
+
+def test_key_and_household_ids_must_be_printable_bounded_text(spark):
+    schema = SCHEMAS["roster"]
+    rows = [roster_row(c["inputs"], i + 1) for i, c in enumerate(ID_CASES)]
+    clean, quarantine = split(raw_frame(spark, schema, rows), schema)
+    got = {r["row"] - 2: (r["column"], r["reason"], r["raw_value"]) for r in quarantine.collect()}
+    for i, case in enumerate(ID_CASES):
+        expected = ("household_id", "UNSAFE_ID", case["inputs"]) if case["expected"] else None
+        assert got.get(i) == expected, case["description"]
+    assert clean.count() + quarantine.count() == len(rows)
+
+
+def test_unsafe_ids_outside_the_roster_key(spark):
+    """household_id names files wherever it is (an application's); a key column of any registry
+    is checked; a non-key number such as a 户号 may hold a slash and is left to the registry."""
+    apps = SCHEMAS["applications"]
+    app = {"application_no": "A1", "application_date": "2025-06-01", "household_id": "../x",
+           "region_code": "500103", "urban_rural": "城市", "member_no": "1",
+           "id_number": "500103195001011234", "name": "张三", "status": "受理"}
+    _, quarantine = split(raw_frame(spark, apps, [app, {**app, "application_no": "/etc/passwd",
+                                                        "household_id": "H2"}]), apps)
+    assert sorted((r["column"], r["raw_value"]) for r in quarantine.collect()) == [
+        ("application_no", "/etc/passwd"), ("household_id", "../x")]
+    hukou = SCHEMAS["hukou"]
+    person = {"id_number": "500103195001011234", "name": "张三", "status": "正常",
+              "hukou_no": "500103/0012"}
+    clean, quarantine = split(raw_frame(spark, hukou, [person, {**person, "id_number": "5001\x00"}]), hukou)
+    assert [r["hukou_no"] for r in clean.collect()] == ["500103/0012"]
+    assert [(r["column"], r["reason"]) for r in quarantine.collect()] == [("id_number", "UNSAFE_ID")]
+
+
+def test_unsafe_household_ids_of_a_real_extract_are_quarantined_and_counted(spark, tmp_path):
+    import pyarrow.parquet as pq
+
+    from pipelines.gates import GateLimits, Gates
+    from pipelines.intake import intake_source
+    from pipelines.sources.registry import ExtractRegistry
+
+    schema = SCHEMAS["roster"]
+    header = "家庭编号,行政区划代码,城乡类别,成员序号,身份证号,姓名,保障类型,保障状态"
+    lines = [header] + [",".join(roster_row(f"H{i:05d}").values()) for i in range(80)]
+    lines.insert(11, ",".join(roster_row("../../../../x").values()))  # file line 12
+    lines.insert(31, ",".join(roster_row("H\x1b]8;;http://x\x1b\\1").values()))  # line 32
+    path = tmp_path / "landing" / "roster" / "2025-06-30" / "roster.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    outcome = intake_source(spark, schema, tmp_path, dt.date(2025, 7, 31), Gates(tmp_path / "docs", "t"),
+                            GateLimits(), ExtractRegistry(tmp_path / "registry.sqlite"), "t")
+    manifest = outcome.manifest()
+    assert (manifest["rows_in"], manifest["rows_clean"], manifest["rows_quarantined"]) == (82, 80, 2)
+    assert manifest["quarantine_by_reason"] == {"UNSAFE_ID": 2} and manifest["balanced"]
+    rows = pq.ParquetDataset(tmp_path / "quarantine" / "roster" / "2025-06-30").read().to_pylist()
+    assert [(r["row"], r["column"], r["reason"], r["raw_value"]) for r in rows] == [
+        (12, "household_id", "UNSAFE_ID", "../../../../x"),
+        (32, "household_id", "UNSAFE_ID", "H\x1b]8;;http://x\x1b\\1"),
+    ]
+    clean = pq.ParquetDataset(outcome.clean_path).read().column("household_id").to_pylist()
+    assert len(clean) == 80 and all(h.startswith("H0") for h in clean)
