@@ -20,6 +20,11 @@ Decisions:
   TOO_FEW_FIELDS (a truncated last line is TOO_FEW_FIELDS);
 - a file that ends inside a quoted value makes its last record a bad row UNTERMINATED_QUOTE;
 - a row holding a NUL character is a bad row NUL_BYTE (its raw text is rebuilt as CSV);
+- a row on a line the file's encoding cannot decode (`charset.decode` lists them) is a bad row
+  UNDECODABLE_BYTES whatever else is wrong with it, its raw text the hex of the bytes of its
+  physical lines; the other rows are read as usual. The undecodable line is parsed with its
+  bad bytes as U+FFFD, so its quotes and delimiters still say where its record ends. A header
+  that cannot be decoded refuses the file, naming the line and byte;
 - raw texts show NUL as \\x00 and are cut at RAW_LIMIT characters;
 - cells are kept exactly as written (spaces included); an empty cell is null;
 - the header is the first non-blank record, cells as written (duplicates, stray spaces,
@@ -42,7 +47,7 @@ import pyarrow.csv as pacsv
 
 from pipelines.errors import InputError
 from pipelines.sources import extract as ex
-from pipelines.sources.charset import count_breaks, decode, is_blank, refuse_non_text
+from pipelines.sources.charset import Decoded, count_breaks, decode, is_blank, refuse_non_text
 from pipelines.sources.extract import BadRow, RawExtract
 
 DELIMITERS = (",", "\t", "|", ";")
@@ -64,6 +69,11 @@ def read_csv(
     del data
     text, encoding = decoded.text, decoded.encoding
     header, delimiter, offset, first_line, notes = _header(text, path, delimiter)
+    if decoded.undecodable and (u := decoded.undecodable[0]).line < first_line:
+        raise InputError(
+            f"{path}: the header row (line {u.line}) cannot be decoded as {encoding} (byte "
+            f"{u.offset}: {u.sample.hex(' ')}); expected column names in UTF-8, GBK or GB18030"
+        )
     notes = decoded.notes + notes
     body_len = len(text) - offset
     if body_len == 0:
@@ -72,7 +82,7 @@ def read_csv(
         return out
     columns, invalid = _parse(text, offset, len(header), delimiter, path)
     lines, keep, bad = _layout(
-        path, text, offset, first_line, len(header), delimiter, columns, invalid, notes
+        path, text, offset, first_line, len(header), delimiter, columns, invalid, notes, decoded
     )
     del text, decoded  # the parsed columns no longer need the text: free it before combining
     for i, column in enumerate(columns):  # one column at a time, so the table is never held twice
@@ -185,7 +195,7 @@ def _parse(
     return columns, invalid
 
 
-def _layout(path, text, offset, first_line, width, delimiter, columns, invalid, notes):
+def _layout(path, text, offset, first_line, width, delimiter, columns, invalid, notes, decoded):
     """Line of each row kept, which parsed rows are kept (None: all), the bad rows; adds notes."""
     n_valid = len(columns[0]) if columns else 0
     records = n_valid + len(invalid)
@@ -247,6 +257,8 @@ def _layout(path, text, offset, first_line, width, delimiter, columns, invalid, 
         bad.append(BadRow(line, ex.UNTERMINATED_QUOTE, _raw(last_raw)))
         if not is_invalid[last]:
             keep[-1] = False
+    if decoded.undecodable:
+        bad = _undecodable(decoded, starts, spans, is_invalid, valid_at, keep, bad)
     bad.sort(key=lambda b: b.line)
 
     blanks = int(blank.sum()) + blank_invalid
@@ -255,6 +267,30 @@ def _layout(path, text, offset, first_line, width, delimiter, columns, invalid, 
     if keep.all():
         return pa.array(starts[valid_at], type=pa.int64()), None, bad
     return pa.array(starts[valid_at[keep]], type=pa.int64()), pa.array(keep), bad
+
+
+def _undecodable(
+    decoded: Decoded,
+    starts: np.ndarray,
+    spans: np.ndarray,
+    is_invalid: np.ndarray,
+    valid_at: np.ndarray,
+    keep: np.ndarray,
+    bad: list[BadRow],
+) -> list[BadRow]:
+    """Each record on an undecodable line becomes a bad row UNDECODABLE_BYTES, whatever else
+    was found wrong with it; clears `keep` for the parsed rows among them."""
+    lines = np.array([u.line for u in decoded.undecodable], dtype=np.int64)
+    records = np.unique(np.searchsorted(starts, lines, side="right") - 1)
+    firsts = {int(starts[r]) for r in records}
+    bad = [b for b in bad if b.line not in firsts]
+    for r in records:
+        first = int(starts[r])
+        raw = decoded.raw_lines(first, first + int(spans[r]) - 1)
+        bad.append(BadRow(first, ex.UNDECODABLE_BYTES, ex.clip(raw.hex())))
+        if not is_invalid[r]:
+            keep[np.searchsorted(valid_at, r)] = False
+    return bad
 
 
 def _breaks_in(value: str) -> int:

@@ -19,6 +19,8 @@ UNTERMINATED_QUOTE = "UNTERMINATED_QUOTE"  # the file ends inside a quoted value
 NUL_BYTE = "NUL_BYTE"  # a NUL character inside the row (corruption, never valid text)
 FORMULA_CELL = "FORMULA_CELL"  # an Excel cell whose text starts with "=" (never evaluated)
 BAD_JSON = "BAD_JSON"  # a JSON Lines line that is not a JSON object
+# a line with bytes the file's encoding cannot decode; its raw text is the line's bytes in hex
+UNDECODABLE_BYTES = "UNDECODABLE_BYTES"
 
 # A quarantined row keeps at most this many characters of its raw text (a 10 MB runaway quote
 # must not be copied into every report).

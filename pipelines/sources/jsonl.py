@@ -4,7 +4,9 @@ Decisions: the header is the union of the objects' keys in first-seen order, and
 object lacks is null there; a line that is not valid JSON, or not an object, is a bad row
 BAD_JSON with its text; blank lines are skipped (counted in notes). Values as text: strings as
 written ("" is null), numbers as written in the file, booleans "true"/"false", nested arrays
-and objects as compact JSON. Any of UTF-8, GBK and GB18030 is read, as for CSV.
+and objects as compact JSON. Any of UTF-8, GBK and GB18030 is read, as for CSV, and a line
+the file's encoding cannot decode is a bad row UNDECODABLE_BYTES, its raw text the line's
+bytes in hex.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pyarrow as pa
 
 from pipelines.errors import InputError
 from pipelines.sources import extract as ex
-from pipelines.sources.charset import decode, is_blank, refuse_non_text
+from pipelines.sources.charset import UTF8_BOM, Decoded, decode, is_blank, refuse_non_text
 from pipelines.sources.extract import BadRow, RawExtract
 
 
@@ -32,9 +34,13 @@ def read_jsonl(path: Path, declared_encoding: str | None = None) -> RawExtract:
     objects: list[dict] = []
     lines: list[int] = []
     bad: list[BadRow] = []
+    undecodable = _undecodable_lines(decoded)
     blanks = 0
     for number, line in enumerate(decoded.text.decode("utf-8").split("\n"), start=1):
         line = line.removesuffix("\r")
+        if number in undecodable:
+            bad.append(BadRow(number, ex.UNDECODABLE_BYTES, ex.clip(undecodable[number].hex())))
+            continue
         if not line.strip():
             blanks += 1
             continue
@@ -67,6 +73,23 @@ def read_jsonl(path: Path, declared_encoding: str | None = None) -> RawExtract:
         bad,
         notes,
     )
+
+
+def _undecodable_lines(decoded: Decoded) -> dict[int, bytes]:
+    """The bytes of each line holding undecodable bytes, by line number. A JSON Lines line ends
+    at \\n only, where `charset` counts a lone \\r as a break too, so lines are counted here."""
+    src = decoded.source
+    floor = len(UTF8_BOM) if src.startswith(UTF8_BOM) else 0
+    out: dict[int, bytes] = {}
+    number, counted = 1, floor
+    for u in decoded.undecodable:
+        number += src.count(b"\n", counted, u.offset)
+        counted = u.offset
+        if number not in out:
+            start = max(src.rfind(b"\n", floor, u.offset) + 1, floor)
+            end = src.find(b"\n", u.offset)
+            out[number] = src[start : len(src) if end == -1 else end].removesuffix(b"\r")
+    return out
 
 
 def _text(value) -> str | None:
