@@ -37,6 +37,8 @@ def get_spark(settings: Settings, app_name: str = "welfare-verify"):
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         .config("spark.driver.extraJavaOptions", f"-Duser.timezone=Asia/Shanghai {_log_options(settings)}")
         .config("spark.sql.codegen.fallback", "true")
+        # Hadoop creates Spark's output folders with its own umask (022 by default), not the process's
+        .config("spark.hadoop.fs.permissions.umask-mode", "077")
         .config("spark.executor.extraJavaOptions", "-Duser.timezone=Asia/Shanghai")
     )
     if settings.spark_master.startswith("local"):

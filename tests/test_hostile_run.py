@@ -79,7 +79,7 @@ def test_spark_scratch_lives_in_the_owner_only_data_directory(spark):
 
 # ------------------------------------------------------------------------------- killed inside
 MONTH, RUN = "2025-07", "t"
-SOURCES = ("roster", "hukou", "cremation", "bank_deposits")
+SOURCES = ("roster", "hukou", "disability", "cremation", "bank_deposits")  # the 漏保 screen needs disability
 KILLED_SOURCE = "bank_deposits"
 KILLER = """
 import os, signal, sys
