@@ -26,7 +26,7 @@ from pipelines.config import PROJECT_ROOT
 from pipelines.errors import InputError
 from pipelines.household import ASSET_SOURCES
 from pipelines.household_trace import load_trace
-from pipelines.masking import mask_key
+from pipelines.masking import key_pii, mask_key
 from pipelines.paths import check_name, file_stem, inside
 from pipelines.regions import region_name
 from pipelines.schemas import Schema, load_schemas
@@ -113,7 +113,7 @@ class _Masker:
 
     def __init__(self, schemas: dict[str, Schema], unmasked: bool, contributions: list[dict]):
         self.unmasked = unmasked
-        self.pii = {n: [s.column(k).pii != "none" for k in s.key] for n, s in schemas.items()}
+        self.pii = {n: key_pii(s) for n, s in schemas.items()}
         self.balances = balance_sources(schemas)
         # the flags hold masked keys only; the contributions give the full key of a record
         self.full_key = {(c["fact"], c["source"], c["file"], c["row"]): c["record_key"] for c in contributions}

@@ -288,7 +288,7 @@ def explain_link(
     from pipelines.audit.log import audit_log, require_reason
     from pipelines.link.explain import describe
     from pipelines.link.lookup import find_links
-    from pipelines.masking import mask_key, mask_middle
+    from pipelines.masking import key_pii, mask_key, mask_middle
     from pipelines.schemas import load_schemas
 
     settings = _settings(None, data_dir=data)
@@ -306,7 +306,7 @@ def explain_link(
         if unmasked:
             shown = record
         elif schema is not None:
-            shown = mask_key(record, [schema.column(k).pii != "none" for k in schema.key])
+            shown = mask_key(record, key_pii(schema))
         else:  # a table of `link`: its key's columns are unknown, so all of it is personal
             shown = mask_key(record, [True] * (record.count("|") + 1))
         where = f"{row['source']}/" if row.get("source") else ""

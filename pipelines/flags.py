@@ -18,7 +18,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from pipelines.household import FACT_EVIDENCE
-from pipelines.masking import mask_key
+from pipelines.masking import key_pii, mask_key
 from pipelines.policy import RuleSet
 from pipelines.policy.facts import FACTS
 from pipelines.schemas import Schema
@@ -134,9 +134,7 @@ def build_flags(
     by_household: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for c in contributions:
         by_household[(c["household_id"], c["fact"])].append(c)
-    pii_parts = {
-        name: [schema.column(k).pii != "none" for k in schema.key] for name, schema in schemas.items()
-    }
+    pii_parts = {name: key_pii(schema) for name, schema in schemas.items()}
     rows = []
     for f in fired:
         rule = ruleset.rule(f["rule_id"])

@@ -43,8 +43,13 @@ QUARANTINE_COLUMNS = ("source", "as_of", "file", "row", "column", "reason", "raw
 META = ("_source", "_as_of", "_file", "_row")
 
 
+# blanks cut from both ends of every value: spaces, tabs (spreadsheets export an ID as text with a
+# leading tab), line ends, no-break and ideographic spaces
+BLANKS = " \t\r\n\u00a0\u3000"
+
+
 def _blank_to_null(raw: Column) -> Column:
-    text = F.trim(raw)
+    text = F.btrim(raw, F.lit(BLANKS))
     return F.when(text == "", F.lit(None)).otherwise(text)
 
 

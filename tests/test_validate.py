@@ -132,6 +132,8 @@ ID_CASES = [
     {"description": "a plain id", "inputs": "H500103000123", "expected": None},
     {"description": "one dot, Chinese and a middle dot", "inputs": "渝北·H.1（二组）", "expected": None},
     {"description": "spaces around (trimmed)", "inputs": "  H7  ", "expected": None},
+    {"description": "a leading tab, as spreadsheets export text (trimmed)", "inputs": "\tH8", "expected": None},
+    {"description": "an ideographic space after (trimmed)", "inputs": "H9\u3000", "expected": None},
 ]
 
 
