@@ -9,7 +9,10 @@ Configuration (environment, read when the DAGs are parsed):
 - `WV_AIRFLOW_SPARK_CONN`: an Airflow connection id of a Spark cluster (e.g. `spark_cluster`,
   with `AIRFLOW_CONN_SPARK_CLUSTER=spark://host:7077`). Unset, the Spark stages run in the task's
   own process in local mode; set, they run through SparkSubmitOperator with
-  `pipelines/jobs/__main__.py` as the application — the same stage functions either way.
+  `pipelines/jobs/__main__.py` as the application — the same stage functions either way;
+- `WV_EXTRACT_WAIT_HOURS`: how long each source's pull waits, from the run's date, for an extract
+  fresh enough for the month (its schema's `freshness:`) before the task fails (default 72; 0
+  fails a stale source at once).
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TIMEZONE = "Asia/Shanghai"
 OWNER = "dibao-verification"
 JOBS_MAIN = str(Path(__file__).resolve().parent / "jobs" / "__main__.py")
+EXTRACT_POKE = dt.timedelta(minutes=30)  # a waiting pull looks again as often as the landing watch
 
 
 def data_dir() -> Path:
@@ -37,6 +42,20 @@ def schemas_dir() -> Path:
 def configured_sources() -> list[str]:
     """The registries configured: one schema file each (file names only; nothing parsed)."""
     return sorted(p.stem for p in schemas_dir().glob("*.yaml"))
+
+
+def extract_wait() -> dt.timedelta:
+    """How long a pull waits for a fresh extract after the run's date (WV_EXTRACT_WAIT_HOURS)."""
+    from pipelines.errors import ConfigError
+
+    raw = os.environ.get("WV_EXTRACT_WAIT_HOURS") or "72"
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = -1.0
+    if not 0 <= hours <= 24 * 31:
+        raise ConfigError(f"WV_EXTRACT_WAIT_HOURS '{raw}': expected hours from 0 to {24 * 31}")
+    return dt.timedelta(hours=hours)
 
 
 def spark_conn_id() -> str | None:
@@ -58,8 +77,6 @@ def previous_month(day: dt.date) -> str:
 
 def _local_day(when: Any) -> dt.date:
     """The calendar day of an aware datetime in Asia/Shanghai."""
-    from zoneinfo import ZoneInfo
-
     return when.astimezone(ZoneInfo(TIMEZONE)).date()
 
 
@@ -144,6 +161,34 @@ def run(stage: str, plan: dict[str, Any], source: str | None = None) -> Any:
         raise AirflowFailException(str(exc)) from exc
 
 
+def pull_when_fresh(plan: dict[str, Any], source: str, run_after: Any, now: Any = None) -> bool:
+    """One look of a source's pull task: True once the source's extract for the month is fresh
+    enough and pulled. While it is stale (StaleExtract), False until WV_EXTRACT_WAIT_HOURS after the
+    run's date, then the task fails at once with the engine's message: no retry brings an extract."""
+    import logging
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from pipelines.errors import EngineError
+    from pipelines.ingest import StaleExtract
+    from pipelines.jobs import run_stage
+
+    deadline = run_after + extract_wait()
+    until = f"{deadline.astimezone(ZoneInfo(TIMEZONE)):%Y-%m-%d %H:%M} ({TIMEZONE})"
+    try:
+        run_stage("pull", context_of(plan), source)
+    except StaleExtract as exc:
+        if (now or dt.datetime.now(dt.UTC)) < deadline:
+            logging.getLogger(__name__).warning("%s Waiting for a fresh extract until %s.", exc, until)
+            return False
+        raise AirflowFailException(f"{exc} (Airflow waited for one until {until}, "
+                                   "WV_EXTRACT_WAIT_HOURS after the run's date; once it is in "
+                                   "landing, clear this task.)") from exc
+    except EngineError as exc:
+        raise AirflowFailException(str(exc)) from exc
+    return True
+
+
 def stage_args(stage: str, plan: dict[str, Any], source: str | None = None) -> list[str]:
     """The `python -m pipelines.jobs` arguments of a stage (for spark-submit)."""
     return [stage, *(["--source", source] if source else []), *plan["args"]]
@@ -198,22 +243,25 @@ def default_args() -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------ the DAGs' shape
 def wire_stages(kind: str, the_plan) -> None:
-    """After the `plan` task: start, per source pull → ingest → validate (mapped), then the
-    whole-run stages, publish and report. Spark stages run in the task's process, or through
+    """After the `plan` task: start, per source pull → ingest → validate (mapped; pull waits for
+    an extract fresh enough for the month, see pull_when_fresh), then the whole-run stages, publish and report. Spark stages run in the task's process, or through
     SparkSubmitOperator when a cluster connection is configured (WV_AIRFLOW_SPARK_CONN)."""
-    from airflow.sdk import task
+    from airflow.sdk import PokeReturnValue, task
 
     conn = spark_conn_id()
+    wait = extract_wait()
 
     @task
     def start(plan: dict) -> list[str]:
         return run("start", plan)["sources"]
 
-    @task(map_index_template="{{ source }}")
-    def pull(plan: dict, source: str) -> str:
+    @task.sensor(mode="reschedule", poke_interval=EXTRACT_POKE, timeout=wait + 2 * EXTRACT_POKE,
+                 map_index_template="{{ source }}")
+    def pull(plan: dict, source: str, **context) -> PokeReturnValue:
+        """Waits (rescheduled, holding no worker) for an extract fresh enough for the month."""
         name_map_index(source)
-        run("pull", plan, source)
-        return source
+        done = pull_when_fresh(plan, source, context["dag_run"].run_after)
+        return PokeReturnValue(is_done=done, xcom_value=source)
 
     @task(map_index_template="{{ source }}")
     def ingest(plan: dict, source: str) -> list[str]:

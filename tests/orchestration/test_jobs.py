@@ -10,7 +10,7 @@ import pytest
 
 from pipelines import airflow_support as wv
 from pipelines.config import load_settings
-from pipelines.errors import InputError
+from pipelines.errors import ConfigError, InputError
 from pipelines.jobs import RunContext, run_stage
 from pipelines.jobs.__main__ import main
 from pipelines.jobs.stages import record_failure
@@ -98,3 +98,51 @@ def test_a_new_extract_in_landing_is_announced_once(tmp_path, monkeypatch):
     assert wv.new_extract("roster") is None
     (folder / "roster.csv").write_text("a,b\n1,2\n3,4\n")  # redelivered: announced again
     assert wv.new_extract("roster")["as_of"] == "2025-07-31"
+
+
+def _extract(data, source: str, as_of: str) -> None:
+    folder = data / "landing" / source / as_of
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{source}.csv").write_text("a\n1\n", encoding="utf-8")
+
+
+def test_a_stale_pull_waits_for_a_fresh_extract_then_fails_with_the_message(tmp_path, monkeypatch):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    monkeypatch.setenv("WV_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("WV_EXTRACT_WAIT_HOURS", "72")
+    _extract(tmp_path, "roster", "2026-10-31")
+    _extract(tmp_path, "hukou", "2025-06-30")  # seventeen months before November 2026
+    plan = wv.make_plan("monthly", "2026-11")
+    ctx = wv.context_of(plan)
+    run_stage("start", ctx)
+    run_after = dt.datetime(2026, 12, 5, 6, 0, tzinfo=SHANGHAI)  # the scheduled run of 2026-11
+    hours = dt.timedelta(hours=1)
+
+    assert wv.pull_when_fresh(plan, "roster", run_after, now=run_after) is True
+    assert ctx.load("pull", "roster")["as_of"] == "2026-10-31"
+    assert wv.pull_when_fresh(plan, "hukou", run_after, now=run_after + 71 * hours) is False
+    assert not ctx.done("pull", "hukou")
+    with pytest.raises(AirflowFailException) as err:
+        wv.pull_when_fresh(plan, "hukou", run_after, now=run_after + 72 * hours)
+    message = str(err.value)
+    assert "hukou: extract landing/hukou/2025-06-30 refused as stale for month 2026-11" in message
+    assert "as of 2026-10-31 or later" in message and "waited for one until 2026-12-08 06:00" in message
+    # unpausing weeks late: the scheduled run's wait is over, so a stale source fails at once
+    with pytest.raises(AirflowFailException):
+        wv.pull_when_fresh(plan, "hukou", run_after, now=run_after + 15 * 24 * hours)
+    # the agency delivers: the next look pulls it
+    _extract(tmp_path, "hukou", "2026-11-30")
+    assert wv.pull_when_fresh(plan, "hukou", run_after, now=run_after + 2 * hours) is True
+    assert ctx.load("pull", "hukou")["as_of"] == "2026-11-30"
+
+
+def test_the_wait_for_fresh_extracts_is_configured_in_hours(monkeypatch):
+    monkeypatch.delenv("WV_EXTRACT_WAIT_HOURS", raising=False)
+    assert wv.extract_wait() == dt.timedelta(hours=72)
+    monkeypatch.setenv("WV_EXTRACT_WAIT_HOURS", "0")
+    assert wv.extract_wait() == dt.timedelta(0)
+    for bad in ("three days", "-1", "1000"):
+        monkeypatch.setenv("WV_EXTRACT_WAIT_HOURS", bad)
+        with pytest.raises(ConfigError, match=f"WV_EXTRACT_WAIT_HOURS '{bad}'"):
+            wv.extract_wait()
