@@ -535,11 +535,17 @@ def show_summary(manifest: dict, flags: list[dict]) -> None:
     from pipelines.regions import region_name
 
     sources = Table(title=f"sources · run {manifest['run_id']} · month {manifest['month']}")
-    for col in ("source", "as_of", "rows in", "clean", "quarantined", "balanced"):
-        sources.add_column(col, justify="left" if col in ("source", "as_of") else "right")
+    for col in ("source", "as_of", "age (days)", "limit", "rows in", "clean", "quarantined", "balanced"):
+        sources.add_column(col, justify="left" if col in ("source", "as_of", "limit") else "right")
     for name, c in manifest["sources"].items():
-        if c.get("as_of"):
-            sources.add_row(name, c["as_of"], str(c["rows_in"]), str(c["rows_clean"]), str(c["rows_quarantined"]), "yes" if c["balanced"] else "NO")
+        if not c.get("as_of"):  # no extract for the month: said, not skipped
+            sources.add_row(name, "[yellow]none 无数据[/]", "", "", "", "", "", "")
+            continue
+        f = c.get("freshness") or {}
+        sources.add_row(name, c["as_of"], str(f.get("age_days", "")),
+                        f"{f['max_age_months']} mo (≥ {f['oldest_as_of']})" if f else "",
+                        str(c["rows_in"]), str(c["rows_clean"]), str(c["rows_quarantined"]),
+                        "yes" if c["balanced"] else "NO")
     console.print(sources)
     by_code = Table(title=f"flags by tier · {len(flags)} points for review (疑点), not decisions")
     for col in ("tier", "flag code", "flags", "borderline"):
