@@ -7,18 +7,15 @@ The pure functions are re-exported here; the Spark column versions live in
 from pipelines.standardize.addresses import AddressResult, address_tokens, normalize_address
 from pipelines.standardize.dates import DateResult, parse_date
 from pipelines.standardize.ids import IdResult, check_char, make_id, mask_id, standardize_id
+from pipelines.standardize.name_parts import NameParts, former_names, name_parts, pinyin_tokens
 from pipelines.standardize.names import (
     AGREEMENT_LEVELS,
-    NameParts,
-    former_names,
     has_placeholder,
     mask_name,
     name_agreement,
-    name_parts,
     names_compatible,
     normalize_name,
     pinyin_key,
-    pinyin_tokens,
     simplified_key,
     variant_key,
 )

@@ -25,8 +25,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from pipelines.standardize.chars import CJK_RE, to_simplified
 from pipelines.standardize.ids import NULL_TOKENS, is_missing_value
-from pipelines.standardize.names import _CJK_RE, _simplified
 from pipelines.standardize.regions import find_region_name, region_table
 
 REASONS = ("missing", "too_short", "no_chinese")
@@ -128,7 +128,7 @@ def _drop_prefixes(text: str) -> str:
 def _normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch.upper() if "a" <= ch <= "z" else ch for ch in text)
-    text = _simplified(text)
+    text = to_simplified(text)
     text = _DIGIT_HASH.sub("号", text)
     text = _strip_punctuation(text)
     text = _drop_prefixes(text)
@@ -153,7 +153,7 @@ def _normalize(raw: Any) -> AddressResult:
         return AddressResult(raw, None, None, False, "missing")
     if len(s) < 2:
         return AddressResult(raw, None, None, False, "too_short")
-    if not _CJK_RE.search(s):
+    if not CJK_RE.search(s):
         return AddressResult(raw, None, None, False, "no_chinese")
     found = find_region_name(s)
     code = None

@@ -1,6 +1,6 @@
 """Structure inside a name: surname and given name, pinyin syllables, lists of former names.
 
-Re-exported by `pipelines.standardize.names`; import from there.
+Re-exported by `pipelines.standardize`.
 
 Decisions callers must know:
 - A Chinese name's surname is its first character, or its first two when they form a compound
@@ -26,19 +26,17 @@ from importlib import resources
 
 import yaml
 
-from pipelines.standardize.ids import is_missing_value
-from pipelines.standardize.names import (
-    _CJK_RE,
-    _DOTS_TO_MIDDLE,
+from pipelines.standardize.chars import (
+    CJK_RE,
+    DOTS_TO_MIDDLE,
     MIDDLE_DOT,
-    SURNAME_PINYIN,
-    _is_placeholder,
-    _latin_letters,
-    _normalize_once,
-    _pinyin_errors,
-    _simplified,
-    normalize_name,
+    is_placeholder,
+    latin_letters,
+    pinyin_errors,
+    to_simplified,
 )
+from pipelines.standardize.ids import is_missing_value
+from pipelines.standardize.names import SURNAME_PINYIN, normalize_name, normalize_once
 
 # Consonant-only interjection readings (嗯 ng, 呣 m, 哼 hng): no name uses them, and as
 # syllables they would let any Latin word ending in n or m "segment" into pinyin.
@@ -96,7 +94,7 @@ def pinyin_syllables() -> frozenset[str]:
     out = set()
     for readings in pinyin_dict.values():
         for reading in readings.split(","):
-            out.add(_latin_letters(reading))
+            out.add(latin_letters(reading))
     return frozenset(out - _NOT_NAME_SYLLABLES - {""})
 
 
@@ -135,7 +133,7 @@ def _plain_pinyin(text: str) -> str:
     """Toneless pinyin of simplified text without the surname readings (for a part)."""
     from pypinyin import lazy_pinyin
 
-    return _latin_letters("".join(lazy_pinyin(text, errors=_pinyin_errors)))
+    return latin_letters("".join(lazy_pinyin(text, errors=pinyin_errors)))
 
 
 def _surname_reading(simplified: str) -> tuple[str, str]:
@@ -152,9 +150,9 @@ def _tokens(simplified: str) -> tuple[str, ...]:
 
     prefix, rest = _surname_reading(simplified)
     tokens: list[str] = list(segment_pinyin(prefix))
-    items = lazy_pinyin(rest, errors=_pinyin_errors)
+    items = lazy_pinyin(rest, errors=pinyin_errors)
     if len(items) != len(rest):  # not one reading per character: keep the whole as one word
-        word = _latin_letters("".join(items))
+        word = latin_letters("".join(items))
         return (*tokens, *segment_pinyin(word)) if word else tuple(tokens)
     word: list[str] = []
     previous_lower = False
@@ -165,14 +163,14 @@ def _tokens(simplified: str) -> tuple[str, ...]:
             word.clear()
 
     for ch, item in zip(rest, items, strict=True):
-        if _CJK_RE.match(ch) or _is_placeholder(ch):
+        if CJK_RE.match(ch) or is_placeholder(ch):
             flush()
-            letters = _latin_letters(item)
+            letters = latin_letters(item)
             if letters:
                 tokens.append(letters)
             previous_lower = False
             continue
-        letters = _latin_letters(item)
+        letters = latin_letters(item)
         if not letters:
             flush()
             previous_lower = False
@@ -195,13 +193,13 @@ def pinyin_tokens(raw: object) -> tuple[str, ...]:
     if name is None:
         return ()
     try:
-        if isinstance(raw, str) and not _CJK_RE.search(name):
+        if isinstance(raw, str) and not CJK_RE.search(name):
             # A Latin name's spaces are word boundaries that normalisation removes: "XI AN" is
             # two syllables where "XIAN" is one.
             # Words are not checked against NULL_TOKENS: "NA" is a syllable (那) here.
-            words = (_normalize_once(w) for w in raw.split())
-            return tuple(t for w in words if w for t in _tokens(_simplified(w)))
-        return _tokens(_simplified(name))
+            words = (normalize_once(w) for w in raw.split())
+            return tuple(t for w in words if w for t in _tokens(to_simplified(w)))
+        return _tokens(to_simplified(name))
     except Exception:  # a last guard: odd objects must not stop a batch
         return ()
 
@@ -218,7 +216,7 @@ def _latin_words(name: str) -> list[str]:
 
 
 def _is_surname_word(word: str) -> bool:
-    return _latin_letters(word) in _surname_pinyins()
+    return latin_letters(word) in _surname_pinyins()
 
 
 def _latin_parts(name: str, raw_text: str | None) -> NameParts:
@@ -227,7 +225,7 @@ def _latin_parts(name: str, raw_text: str | None) -> NameParts:
         surname, given = source.split(",", 1)
         words_s, words_g = _latin_words(surname), _latin_words(given)
         s, g = "".join(words_s), "".join(words_g)
-        return NameParts(s, g, _latin_letters(s), _latin_letters(g))
+        return NameParts(s, g, latin_letters(s), latin_letters(g))
     words = _latin_words(source)
     if len(words) == 1:
         return _single_latin_word(words[0])
@@ -241,11 +239,11 @@ def _latin_parts(name: str, raw_text: str | None) -> NameParts:
         surname, given = first, "".join(words[1:])
     else:
         surname, given = last, "".join(words[:-1])
-    return NameParts(surname, given, _latin_letters(surname), _latin_letters(given))
+    return NameParts(surname, given, latin_letters(surname), latin_letters(given))
 
 
 def _single_latin_word(word: str) -> NameParts:
-    letters = _latin_letters(word)
+    letters = latin_letters(word)
     syllables = segment_pinyin(letters) if letters else ()
     surnames = _surname_pinyins()
     # Cutting `word` at letter positions needs one letter per character (no ß → ss).
@@ -263,7 +261,7 @@ def _single_latin_word(word: str) -> NameParts:
 
 
 def _cjk_parts(name: str) -> NameParts:
-    simplified = _simplified(name)
+    simplified = to_simplified(name)
     if MIDDLE_DOT in name:
         cut = name.rfind(MIDDLE_DOT)
         s_cut = simplified.rfind(MIDDLE_DOT)
@@ -288,20 +286,20 @@ def name_parts(raw: object) -> NameParts | None:
     if name is None:
         return None
     try:
-        if _CJK_RE.search(name):
+        if CJK_RE.search(name):
             return _cjk_parts(name)
-        if any("a" <= ch <= "z" for ch in _latin_letters(name)):
+        if any("a" <= ch <= "z" for ch in latin_letters(name)):
             raw_text = raw if isinstance(raw, str) else None
             return _latin_parts(name, _clean_latin(raw_text) if raw_text else None)
-        return NameParts("", name, "", _latin_letters(name))
+        return NameParts("", name, "", latin_letters(name))
     except Exception:  # a last guard: odd objects must not stop a batch
         return NameParts("", name, "", "")
 
 
 def _clean_latin(text: str) -> str | None:
     """The raw text with NFKC and middle dots unified but spaces kept; None unless Latin only."""
-    text = unicodedata.normalize("NFKC", text.translate(_DOTS_TO_MIDDLE)).strip()
-    if _CJK_RE.search(text):
+    text = unicodedata.normalize("NFKC", text.translate(DOTS_TO_MIDDLE)).strip()
+    if CJK_RE.search(text):
         return None
     return "".join(ch for ch in text if ch.isspace() or normalize_name(ch) is not None) or None
 
@@ -321,10 +319,10 @@ def former_names(raw: object) -> tuple[str, ...]:
         if isinstance(raw, bytes | bytearray):
             raw = bytes(raw).decode("utf-8", errors="replace")
         text = raw if isinstance(raw, str) else str(raw)
-        text = unicodedata.normalize("NFKC", text.translate(_DOTS_TO_MIDDLE))
+        text = unicodedata.normalize("NFKC", text.translate(DOTS_TO_MIDDLE))
         pieces: list[str] = []
         for piece in _FORMER_SPLIT.split(text):
-            pieces.extend(piece.split() if _CJK_RE.search(piece) else [piece])
+            pieces.extend(piece.split() if CJK_RE.search(piece) else [piece])
         out: list[str] = []
         for piece in pieces:
             name = normalize_name(piece)

@@ -6,25 +6,20 @@ import functools
 import re
 import unicodedata
 
+from pipelines.standardize.chars import (
+    CJK,
+    DOTS_TO_MIDDLE,
+    MIDDLE_DOT,
+    PLACEHOLDERS,
+    is_placeholder,
+    latin_letters,
+    pinyin_errors,
+    to_simplified,
+)
 from pipelines.standardize.ids import NULL_TOKENS, is_missing_value
 
-MIDDLE_DOT = "\u00b7"
-# Dots that IMEs, fonts and old systems put between the parts of a transliterated name
-# (阿卜杜拉·买买提). U+FF0E and U+FF65 are mapped before NFKC turns them into '.' and U+30FB.
-_DOT_VARIANTS = "\u2022\u30fb\uff0e\u2027\uff65\u2219\u22c5\u2e31\ua78f"
-_DOTS_TO_MIDDLE = str.maketrans({ch: MIDDLE_DOT for ch in _DOT_VARIANTS})
-
-_CJK = (
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-    "\U00020000-\U0002a6df\U0002a700-\U0002ebef\U00030000-\U0003134f"
-)
-_CJK_RE = re.compile(f"[{_CJK}]")
-_CJK_DOT = re.compile(f"(?<=[{_CJK}])\\.(?=[{_CJK}])")
+_CJK_DOT = re.compile(f"(?<=[{CJK}])\\.(?=[{CJK}])")
 _DOT_RUNS = re.compile(f"{MIDDLE_DOT}+")
-
-# Characters that stand for a rare character the source system could not encode: '?' and
-# '*' typed by clerks, '□'/'■'/'〓' from fonts, U+FFFD from a failed GBK→UTF-8 conversion.
-PLACEHOLDERS = frozenset("?□■*〓\ufffd")
 
 # Surnames whose reading differs from the character's everyday reading; pypinyin would give
 # the everyday one (单 → dan), which banks never write for a surname.
@@ -67,18 +62,14 @@ AGREEMENT_LEVELS = (
 )
 
 
-def _is_placeholder(ch: str) -> bool:
-    # Private-use code points are how some registries store characters outside GBK.
-    return ch in PLACEHOLDERS or unicodedata.category(ch) == "Co"
-
-
 def _keep(ch: str) -> bool:
     # Cc controls, Cf zero-width/BOM, Cs lone surrogates (which Arrow cannot encode).
     return not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
 
 
-def _normalize_once(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text.translate(_DOTS_TO_MIDDLE))
+def normalize_once(text: str) -> str:
+    """One pass of normalize_name's steps over a text (normalize_name repeats it until stable)."""
+    text = unicodedata.normalize("NFKC", text.translate(DOTS_TO_MIDDLE))
     text = "".join(ch for ch in text if _keep(ch))
     text = _CJK_DOT.sub(MIDDLE_DOT, text)
     return _DOT_RUNS.sub(MIDDLE_DOT, text).strip(MIDDLE_DOT)
@@ -102,11 +93,11 @@ def normalize_name(raw: object) -> str | None:
 @functools.lru_cache(maxsize=262_144)
 def _normalize_text(text: str) -> str | None:
     try:
-        text = _normalize_once(text)
+        text = normalize_once(text)
         # Removing a character can bring a combining mark next to a letter it composes with,
         # so repeat until stable: normalising a normalised name must change nothing.
         for _ in range(4):
-            again = _normalize_once(text)
+            again = normalize_once(text)
             if again == text:
                 break
             text = again
@@ -117,29 +108,10 @@ def _normalize_text(text: str) -> str | None:
     return text
 
 
-@functools.cache
-def _t2s():
-    import opencc
-
-    # The PyPI builds disagree on whether the config is named with or without ".json".
-    errors = []
-    for config in ("t2s", "t2s.json"):
-        try:
-            return opencc.OpenCC(config)
-        except Exception as exc:  # try the other spelling
-            errors.append(exc)
-    raise RuntimeError(f"cannot load OpenCC t2s config: {errors}")
-
-
-@functools.lru_cache(maxsize=262_144)
-def _simplified(name: str) -> str:
-    return _t2s().convert(name)
-
-
 def simplified_key(raw: object) -> str | None:
     """Normalised name converted traditional → simplified, for comparison only."""
     name = normalize_name(raw)
-    return None if name is None else _simplified(name)
+    return None if name is None else to_simplified(name)
 
 
 @functools.cache
@@ -169,7 +141,7 @@ def _variant(simplified: str) -> str:
     # (a few OpenCC conversions are not, e.g. 薴 → 苧 → 苎).
     text = simplified
     for _ in range(4):
-        again = _simplified(text.translate(_variant_table()))
+        again = to_simplified(text.translate(_variant_table()))
         if again == text:
             break
         text = again
@@ -182,27 +154,6 @@ def variant_key(raw: object) -> str | None:
     return None if name is None else _variant(name)
 
 
-def _pinyin_errors(chunk: str) -> list[str]:
-    # Characters pypinyin cannot read are kept as-is, except unknown CJK which must not vanish
-    # (that would make 张𪚥 agree with 张) and so becomes a placeholder.
-    return ["?" if _CJK_RE.match(ch) or _is_placeholder(ch) else ch for ch in chunk]
-
-
-def _latin_letters(text: str) -> str:
-    # ü is written v in toneless pinyin (吕 → lv); tone marks are dropped; placeholders stay.
-    text = re.sub("[üÜǖǘǚǜǕǗǙǛ]", "v", text)
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
-    out = []
-    for ch in text.lower():
-        if "a" <= ch <= "z":
-            out.append(ch)
-        elif _is_placeholder(ch):
-            out.append("?")
-    return "".join(out)
-
-
 @functools.lru_cache(maxsize=262_144)
 def _pinyin(name: str) -> str:
     from pypinyin import lazy_pinyin
@@ -212,7 +163,7 @@ def _pinyin(name: str) -> str:
         if surname in SURNAME_PINYIN:
             prefix, name = SURNAME_PINYIN[surname], name[len(surname) :]
             break
-    return _latin_letters(prefix + "".join(lazy_pinyin(name, errors=_pinyin_errors)))
+    return latin_letters(prefix + "".join(lazy_pinyin(name, errors=pinyin_errors)))
 
 
 def pinyin_key(raw: object) -> str | None:
@@ -226,14 +177,14 @@ def pinyin_key(raw: object) -> str | None:
 def has_placeholder(raw: object) -> bool:
     """True when the name holds a stand-in ('?', '□', '*', …) for a character."""
     name = normalize_name(raw)
-    return name is not None and any(_is_placeholder(ch) for ch in name)
+    return name is not None and any(is_placeholder(ch) for ch in name)
 
 
 def _placeholder_match(a: str, b: str) -> bool:
     if len(a) != len(b):
         return False
     return all(
-        x == y or _is_placeholder(x) or _is_placeholder(y) for x, y in zip(a, b, strict=True)
+        x == y or is_placeholder(x) or is_placeholder(y) for x, y in zip(a, b, strict=True)
     )
 
 
@@ -244,7 +195,7 @@ def name_agreement(a: object, b: object) -> str:
         return "missing"
     if na == nb:
         return "exact"
-    sa, sb = _simplified(na), _simplified(nb)
+    sa, sb = to_simplified(na), to_simplified(nb)
     if sa == sb:
         return "simplified"
     if _variant(sa) == _variant(sb):
@@ -271,30 +222,17 @@ def mask_name(name: object) -> str:
     return text[0] + "".join(MIDDLE_DOT if ch == MIDDLE_DOT else "*" for ch in text[1:])
 
 
-# Structure inside a name lives in its own module; imported last because it builds on the
-# helpers above (the package imports this module first, so the cycle always resolves).
-from pipelines.standardize.name_parts import (  # noqa: E402
-    NameParts,
-    former_names,
-    name_parts,
-    pinyin_tokens,
-)
-
 __all__ = [
     "AGREEMENT_LEVELS",
     "MIDDLE_DOT",
     "PLACEHOLDERS",
     "SURNAME_PINYIN",
-    "NameParts",
-    "former_names",
-    "has_placeholder",
+        "has_placeholder",
     "mask_name",
     "name_agreement",
-    "name_parts",
     "names_compatible",
     "normalize_name",
     "pinyin_key",
-    "pinyin_tokens",
     "simplified_key",
     "variant_groups",
     "variant_key",

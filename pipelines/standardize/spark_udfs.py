@@ -28,6 +28,7 @@ from pyspark.sql.types import (
 
 from pipelines.standardize import addresses, names, phones, regions
 from pipelines.standardize.ids import is_missing_value
+from pipelines.standardize.name_parts import former_names, name_parts, pinyin_tokens
 
 PHONE_COLUMNS = ("number", "kind", "valid", "reason")
 ADDRESS_COLUMNS = ("text", "region_code", "valid", "reason")
@@ -190,14 +191,14 @@ def variant_key_udf(values: pd.Series) -> pd.Series:
 
 @F.pandas_udf(ArrayType(StringType()))
 def pinyin_tokens_udf(values: pd.Series) -> pd.Series:
-    """names.pinyin_tokens per row, as an array (empty for a missing name)."""
-    return _lists(values, names.pinyin_tokens)
+    """pinyin_tokens per row, as an array (empty for a missing name)."""
+    return _lists(values, pinyin_tokens)
 
 
 @F.pandas_udf(ArrayType(StringType()))
 def former_names_udf(values: pd.Series) -> pd.Series:
-    """names.former_names per row, as an array (empty when there are none)."""
-    return _lists(values, names.former_names)
+    """former_names per row, as an array (empty when there are none)."""
+    return _lists(values, former_names)
 
 
 @F.pandas_udf(NAME_PARTS_SCHEMA)
@@ -205,7 +206,7 @@ def _name_parts_udf(values: pd.Series) -> pd.DataFrame:
     out = []
     for value in values:
         try:
-            parts = names.name_parts(value)
+            parts = name_parts(value)
         except Exception:  # see _rows
             parts = None
         out.append((None,) * 4 if parts is None else _fields(parts, NAME_PARTS_COLUMNS))
@@ -213,5 +214,5 @@ def _name_parts_udf(values: pd.Series) -> pd.DataFrame:
 
 
 def name_parts_udf(col: Column | str) -> Column:
-    """A struct of NAME_PARTS_COLUMNS as names.name_parts gives them; all null for no name."""
+    """A struct of NAME_PARTS_COLUMNS as name_parts.name_parts gives them; all null for no name."""
     return _name_parts_udf(_as_col(col))

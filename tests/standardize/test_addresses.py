@@ -13,7 +13,7 @@ from pipelines.standardize.addresses import (
     chinese_number,
     normalize_address,
 )
-from pipelines.standardize.names import _CJK_RE
+from pipelines.standardize.chars import CJK_RE
 from pipelines.standardize.regions import region_table
 from tests.standardize.strategies import anything
 
@@ -150,7 +150,7 @@ def test_never_raises_idempotent_and_shaped(raw):
         assert address_tokens(raw) == ()
         return
     text = r.text
-    assert len(text) >= 2 and _CJK_RE.search(text)
+    assert len(text) >= 2 and CJK_RE.search(text)
     assert not any(ch.isspace() for ch in text)
     # Only '-' between two digits survives of all punctuation and symbols.
     for i, ch in enumerate(text):

@@ -6,16 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipelines.standardize.name_parts import NameParts, former_names, name_parts, pinyin_tokens
 from pipelines.standardize.names import (
     AGREEMENT_LEVELS,
     MIDDLE_DOT,
-    NameParts,
-    former_names,
     name_agreement,
-    name_parts,
     normalize_name,
     pinyin_key,
-    pinyin_tokens,
     simplified_key,
     variant_groups,
     variant_key,

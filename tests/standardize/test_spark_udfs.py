@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from pipelines.standardize import addresses, names, phones, regions
 from pipelines.standardize import spark as S
+from pipelines.standardize.name_parts import former_names, name_parts, pinyin_tokens
 from tests.standardize.strategies import noisy_landline, noisy_mobile, spark_text
 
 EXAMPLES = [
@@ -31,14 +32,14 @@ EXAMPLES = [
 
 
 def _pure(value, on=None) -> dict:
-    parts = names.name_parts(value)
+    parts = name_parts(value)
     return {
         "phone": phones.standardize_phone(value),
         "address": addresses.normalize_address(value),
         "region": regions.standardize_region(value, on),
         "variant": names.variant_key(value),
-        "tokens": list(names.pinyin_tokens(value)),
-        "former": list(names.former_names(value)),
+        "tokens": list(pinyin_tokens(value)),
+        "former": list(former_names(value)),
         "parts": (None,) * 4
         if parts is None
         else tuple(getattr(parts, c) for c in S.NAME_PARTS_COLUMNS),
