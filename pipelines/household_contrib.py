@@ -11,7 +11,7 @@ from functools import reduce
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from pipelines.link.deterministic import fast_id18
+from pipelines.standardize.spark import fast_id18
 
 DECIMAL = "decimal(20,2)"
 

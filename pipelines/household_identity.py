@@ -13,8 +13,8 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from pipelines.household_contrib import contribution, dibao_enrolment
-from pipelines.link.deterministic import fast_id18
 from pipelines.link.registries import person_key
+from pipelines.standardize.spark import fast_id18
 
 FACT = "members_identity_unverified"
 # the strongest 户籍 link first: a member's identity rests on the best candidate

@@ -31,8 +31,8 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from pipelines.household_contrib import CONTRIBUTION_COLUMNS, contribution, deceased_ids
-from pipelines.link.deterministic import fast_id18
 from pipelines.link.registries import person_key
+from pipelines.standardize.spark import fast_id18
 
 if TYPE_CHECKING:
     from pipelines.household import Period

@@ -19,7 +19,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from pipelines.household_contrib import DECIMAL, contribution, deceased_ids, detail_field
-from pipelines.link.deterministic import fast_id18
+from pipelines.standardize.spark import fast_id18
 
 if TYPE_CHECKING:
     from pipelines.household import Period

@@ -46,12 +46,11 @@ from pipelines import evaluate as evaluate_stage
 from pipelines import household
 from pipelines.errors import InputError
 from pipelines.household_contrib import DECIMAL
-from pipelines.link.deterministic import fast_id18
 from pipelines.masking import mask_middle
 from pipelines.policy import Policy
 from pipelines.regions import CHONGQING, RETIRED, current_code
 from pipelines.standardize.regions import region_table
-from pipelines.standardize.spark import nfkc_fold
+from pipelines.standardize.spark import fast_id18, nfkc_fold
 
 LABEL = "可能符合条件（漏保线索）/ possibly eligible, for outreach"
 LINK_METHOD = "id_exact_screen"

@@ -1,12 +1,12 @@
 """Pass 1: checksum-valid resident IDs equal, names compatible — a hash join.
 
-Also the helpers around it: the standardized ID of a column (`fast_id18`), the records pass 1
-leaves (`residual`), and which of those are worth the probabilistic pass (`near_broken_ids`).
+Also the helpers around it: the records pass 1 leaves (`residual`), and which of those are worth
+the probabilistic pass (`near_broken_ids`). The standardized ID of a column is
+`pipelines.standardize.spark.fast_id18`.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -15,15 +15,8 @@ from pyspark.sql.types import StringType
 from pipelines.link import fellegi_sunter as fs
 from pipelines.link.config import LinkConfig
 from pipelines.standardize import names
-from pipelines.standardize.ids import (
-    CHECK_CHARS,
-    MAX_BIRTH_DATE,
-    MIN_BIRTH_DATE,
-    PROVINCE_CODES,
-    WEIGHTS,
-    standardize_id,
-)
 from pipelines.standardize.name_parts import former_names, pinyin_tokens
+from pipelines.standardize.spark import fast_id18
 
 # The standardized ID of the right table, computed once and reused by every step of pass 1.
 ID18 = "_id18"
@@ -57,47 +50,6 @@ def name_agreement_udf(a: pd.Series, b: pd.Series, former: pd.Series) -> pd.Seri
 
 
 # Levels of the ID comparator that mean "the same ID, mistyped".
-
-_PLAIN_ID = r"[0-9]{17}[0-9Xx]"
-_WEIGHTS = np.array(WEIGHTS, dtype=np.int64)
-_CHECK = np.frombuffer(CHECK_CHARS.encode("ascii"), dtype=np.uint8)
-_PROVINCES = np.array(sorted(int(p) for p in PROVINCE_CODES))
-
-
-def id18_batch(values: pd.Series) -> pd.Series:
-    """standardize_id(v).id18 for a batch, vectorized with numpy for the plain 18-character
-    IDs (checksum, birth date in range, province), the standardizer for every other shape."""
-    out = pd.Series(None, index=values.index, dtype=object)
-    text = values.where(values.map(lambda v: isinstance(v, str)), None)
-    plain = text.str.fullmatch(_PLAIN_ID, na=False).astype(bool)
-    if plain.any():
-        ids = text[plain].str.upper()
-        raw = np.frombuffer("".join(ids).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
-        digits = raw[:, :17].astype(np.int64) - 48
-        ok = _CHECK[(digits @ _WEIGHTS) % 11] == raw[:, 17]
-        born = pd.to_datetime(ids.str.slice(6, 14), format="%Y%m%d", errors="coerce")
-        lo, hi = pd.Timestamp(MIN_BIRTH_DATE), pd.Timestamp(MAX_BIRTH_DATE)
-        ok &= ((born >= lo) & (born <= hi)).to_numpy()
-        ok &= np.isin(digits[:, 0] * 10 + digits[:, 1], _PROVINCES)
-        out[plain] = ids.where(ok, None)
-    others = text.notna() & ~plain
-    if others.any():
-        out[others] = [standardize_id(v).id18 for v in text[others]]
-    return out.astype(object).where(out.notna(), None)
-
-
-@F.pandas_udf(StringType())
-def _id18_udf(values: pd.Series) -> pd.Series:
-    return id18_batch(values)
-
-
-def fast_id18(col: Column) -> Column:
-    """The standardized 18-digit ID (null when invalid), in Arrow batches: numpy checks the
-    plain 18-character IDs, the Python standardizer the few others (15 digits, full-width,
-    spaces). Cheaper than the checksum as a Spark expression, and than compiling the
-    standardizer's large expression into every query that needs an ID."""
-    return _id18_udf(col.cast("string"))
-
 
 def _deterministic(left: DataFrame, right: DataFrame, config: LinkConfig) -> DataFrame:
     d = config.deterministic

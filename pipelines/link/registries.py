@@ -16,9 +16,9 @@ from pyspark.sql import functions as F
 
 from pipelines.link import fellegi_sunter as fs
 from pipelines.link.config import LinkConfig
-from pipelines.link.deterministic import fast_id18
 from pipelines.link.linker import link_tables
 from pipelines.schemas import PERSON_ROLES, Schema
+from pipelines.standardize.spark import fast_id18
 
 SEP = "\u0001"  # between source and record key in the pooled right table
 LINK_COLUMNS = (

@@ -30,12 +30,14 @@ from pyspark.sql.types import (
 
 from pipelines.standardize import dates, ids, names
 
-# Arrow UDF forms of phones, addresses, regions and name structure, re-exported from here.
+# Arrow UDF forms of phones, addresses, regions, name structure and the 18-digit ID,
+# re-exported from here.
 from pipelines.standardize.spark_udfs import ADDRESS_COLUMNS as ADDRESS_COLUMNS
 from pipelines.standardize.spark_udfs import NAME_PARTS_COLUMNS as NAME_PARTS_COLUMNS
 from pipelines.standardize.spark_udfs import PHONE_COLUMNS as PHONE_COLUMNS
 from pipelines.standardize.spark_udfs import REGION_COLUMNS as REGION_COLUMNS
 from pipelines.standardize.spark_udfs import address_struct as address_struct
+from pipelines.standardize.spark_udfs import fast_id18 as fast_id18
 from pipelines.standardize.spark_udfs import former_names_udf as former_names_udf
 from pipelines.standardize.spark_udfs import name_parts_udf as name_parts_udf
 from pipelines.standardize.spark_udfs import phone_struct as phone_struct

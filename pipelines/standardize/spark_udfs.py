@@ -3,7 +3,8 @@
 Each UDF applies the pure function row by row, so Spark and pandas give the same values; a row
 that somehow fails still yields an invalid struct with a reason instead of failing the job.
 Structs carry the result's fields without `raw` (the input column is the raw value).
-Re-exported by `pipelines.standardize.spark`.
+Also `fast_id18`, the standardized ID of a column in Arrow batches, cheaper than the native ID
+expression where only the 18-digit ID is needed. Re-exported by `pipelines.standardize.spark`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import astuple, fields
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pyspark.sql import Column
 from pyspark.sql import functions as F
@@ -27,7 +29,15 @@ from pyspark.sql.types import (
 )
 
 from pipelines.standardize import addresses, names, phones, regions
-from pipelines.standardize.ids import is_missing_value
+from pipelines.standardize.ids import (
+    CHECK_CHARS,
+    MAX_BIRTH_DATE,
+    MIN_BIRTH_DATE,
+    PROVINCE_CODES,
+    WEIGHTS,
+    is_missing_value,
+    standardize_id,
+)
 from pipelines.standardize.name_parts import former_names, name_parts, pinyin_tokens
 
 PHONE_COLUMNS = ("number", "kind", "valid", "reason")
@@ -216,3 +226,44 @@ def _name_parts_udf(values: pd.Series) -> pd.DataFrame:
 def name_parts_udf(col: Column | str) -> Column:
     """A struct of NAME_PARTS_COLUMNS as name_parts.name_parts gives them; all null for no name."""
     return _name_parts_udf(_as_col(col))
+
+
+_PLAIN_ID = r"[0-9]{17}[0-9Xx]"
+_WEIGHTS = np.array(WEIGHTS, dtype=np.int64)
+_CHECK = np.frombuffer(CHECK_CHARS.encode("ascii"), dtype=np.uint8)
+_PROVINCES = np.array(sorted(int(p) for p in PROVINCE_CODES))
+
+
+def id18_batch(values: pd.Series) -> pd.Series:
+    """standardize_id(v).id18 for a batch, vectorized with numpy for the plain 18-character
+    IDs (checksum, birth date in range, province), the standardizer for every other shape."""
+    out = pd.Series(None, index=values.index, dtype=object)
+    text = values.where(values.map(lambda v: isinstance(v, str)), None)
+    plain = text.str.fullmatch(_PLAIN_ID, na=False).astype(bool)
+    if plain.any():
+        ids = text[plain].str.upper()
+        raw = np.frombuffer("".join(ids).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        digits = raw[:, :17].astype(np.int64) - 48
+        ok = _CHECK[(digits @ _WEIGHTS) % 11] == raw[:, 17]
+        born = pd.to_datetime(ids.str.slice(6, 14), format="%Y%m%d", errors="coerce")
+        lo, hi = pd.Timestamp(MIN_BIRTH_DATE), pd.Timestamp(MAX_BIRTH_DATE)
+        ok &= ((born >= lo) & (born <= hi)).to_numpy()
+        ok &= np.isin(digits[:, 0] * 10 + digits[:, 1], _PROVINCES)
+        out[plain] = ids.where(ok, None)
+    others = text.notna() & ~plain
+    if others.any():
+        out[others] = [standardize_id(v).id18 for v in text[others]]
+    return out.astype(object).where(out.notna(), None)
+
+
+@F.pandas_udf(StringType())
+def _id18_udf(values: pd.Series) -> pd.Series:
+    return id18_batch(values)
+
+
+def fast_id18(col: Column) -> Column:
+    """The standardized 18-digit ID (null when invalid), in Arrow batches: numpy checks the
+    plain 18-character IDs, the Python standardizer the few others (15 digits, full-width,
+    spaces). Cheaper than the checksum as a Spark expression, and than compiling the
+    standardizer's large expression into every query that needs an ID."""
+    return _id18_udf(col.cast("string"))
