@@ -29,11 +29,11 @@ from pipelines.config import PROJECT_ROOT
 from pipelines.errors import InputError
 from pipelines.household_trace import TEXT
 from pipelines.link.explain import METHOD_ZH
-from pipelines.masking import mask_middle
 from pipelines.paths import file_stem, inside
 from pipelines.policy.facts import label
-from pipelines.regions import region_name
 from pipelines.schemas import Schema, load_schemas
+from pipelines.standardize.counties import region_name
+from pipelines.standardize.masking import mask_middle
 from pipelines.storage import atomic_path
 
 COMMAND = "application_report"  # as written in the audit log

@@ -26,10 +26,10 @@ from pipelines.config import PROJECT_ROOT
 from pipelines.errors import InputError
 from pipelines.household import ASSET_SOURCES
 from pipelines.household_trace import load_trace
-from pipelines.masking import key_pii, mask_key
 from pipelines.paths import check_name, file_stem, inside
-from pipelines.regions import region_name
 from pipelines.schemas import Schema, load_schemas
+from pipelines.standardize.counties import region_name
+from pipelines.standardize.masking import key_pii, mask_key
 
 # upper bounds of the bands (yuan) a masked balance is shown in; the last band is open
 BANDS = (

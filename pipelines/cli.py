@@ -288,8 +288,8 @@ def explain_link(
     from pipelines.audit.log import audit_log, require_reason
     from pipelines.link.explain import describe
     from pipelines.link.lookup import find_links
-    from pipelines.masking import key_pii, mask_key, mask_middle
     from pipelines.schemas import load_schemas
+    from pipelines.standardize.masking import key_pii, mask_key, mask_middle
 
     settings = _settings(None, data_dir=data)
     if unmasked:
@@ -532,7 +532,7 @@ def audit_show(
 
 def show_summary(manifest: dict, flags: list[dict]) -> None:
     """Flags by tier and by district, and what each source sent (no personal data)."""
-    from pipelines.regions import region_name
+    from pipelines.standardize.counties import region_name
 
     sources = Table(title=f"sources · run {manifest['run_id']} · month {manifest['month']}")
     for col in ("source", "as_of", "age (days)", "limit", "rows in", "clean", "quarantined", "balanced"):

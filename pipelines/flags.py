@@ -18,10 +18,10 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from pipelines.household import FACT_EVIDENCE
-from pipelines.masking import key_pii, mask_key
 from pipelines.policy import RuleSet
 from pipelines.policy.facts import FACTS
 from pipelines.schemas import Schema
+from pipelines.standardize.masking import key_pii, mask_key
 
 # DOMAIN §4: hard events, thresholds, inconsistencies, then the points to verify — records of a
 # known false-positive pattern (`verify`) and uncertain identities (`verify_identity`), never

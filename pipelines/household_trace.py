@@ -20,7 +20,7 @@ import pyarrow.dataset as ds
 
 from pipelines.errors import InputError
 from pipelines.policy.facts import FACTS, label
-from pipelines.regions import region_name
+from pipelines.standardize.counties import region_name
 
 TEXT = {
     "zh": {

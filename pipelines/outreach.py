@@ -46,9 +46,9 @@ from pipelines import evaluate as evaluate_stage
 from pipelines import household
 from pipelines.errors import InputError
 from pipelines.household_contrib import DECIMAL
-from pipelines.masking import mask_middle
 from pipelines.policy import Policy
-from pipelines.regions import CHONGQING, RETIRED, current_code
+from pipelines.standardize.counties import CHONGQING, RETIRED, current_code
+from pipelines.standardize.masking import mask_middle
 from pipelines.standardize.regions import region_table
 from pipelines.standardize.spark import fast_id18, nfkc_fold
 

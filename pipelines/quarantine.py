@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 
 from pipelines.errors import InputError
 from pipelines.exports import write_csv
-from pipelines.masking import mask_key, mask_middle, mask_value
 from pipelines.schemas import Schema
+from pipelines.standardize.masking import mask_key, mask_middle, mask_value
 
 
 @dataclass(frozen=True)

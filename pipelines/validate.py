@@ -24,8 +24,8 @@ import datetime as dt
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from pipelines.regions import CHONGQING, RETIRED
 from pipelines.schemas import Check, Schema
+from pipelines.standardize.counties import CHONGQING, RETIRED
 from pipelines.standardize.dates import MAX_DATE, MIN_DATE
 from pipelines.standardize.spark import id_valid_col, parse_date_col
 

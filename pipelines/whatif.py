@@ -24,7 +24,7 @@ from pipelines.errors import InputError
 from pipelines.evaluate import evaluate
 from pipelines.household import Period
 from pipelines.policy import Policy, load_policy
-from pipelines.regions import region_name
+from pipelines.standardize.counties import region_name
 
 KEEP = ("household_id", "region_code", "members_counted", "status", "benefit_computed")
 

@@ -20,8 +20,8 @@ from pipelines.gates import (
     build_suite,
     with_id_validity,
 )
-from pipelines.regions import CHONGQING, RETIRED
 from pipelines.schemas import load_schemas
+from pipelines.standardize.counties import CHONGQING, RETIRED
 from pipelines.standardize.ids import make_id
 
 AS_OF = dt.date(2025, 6, 30)

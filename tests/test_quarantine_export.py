@@ -14,10 +14,10 @@ from pipelines.config import PROJECT_ROOT
 from pipelines.exports import FORMULA_STARTS
 from pipelines.gates import GateLimits, Gates
 from pipelines.intake import intake_source
-from pipelines.masking import mask_middle
 from pipelines.schemas import load_schemas
 from pipelines.sources.registry import ExtractRegistry
 from pipelines.standardize.ids import make_id
+from pipelines.standardize.masking import mask_middle
 
 SCHEMAS = load_schemas(PROJECT_ROOT / "schemas")
 MONTH_END = dt.date(2025, 7, 31)

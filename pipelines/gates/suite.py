@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pipelines.gates._ge import gx
-from pipelines.regions import CHONGQING, RETIRED
 from pipelines.schemas import Check, Schema
+from pipelines.standardize.counties import CHONGQING, RETIRED
 from pipelines.validate import id_valid_column
 
 if TYPE_CHECKING:

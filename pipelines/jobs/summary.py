@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from pipelines.regions import region_name
+from pipelines.standardize.counties import region_name
 from pipelines.storage import atomic_path
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipelines.synth.regions import load_yaml
+from pipelines.synth.tables import load_yaml
 
 NAT = np.datetime64("NaT", "D")
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.synth.income import is_public, is_state_funded
-from pipelines.synth.regions import load_yaml
+from pipelines.synth.tables import load_yaml
 
 COLUMNS = ["pid", "employer", "base", "rate", "status", "last_paid"]
 OLDEST_MONTH = np.datetime64("2005-01", "M")

@@ -25,10 +25,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipelines.synth.geography import load_regions
 from pipelines.synth.idcodes import check_chars, make_ids, to_15_digit
 from pipelines.synth.names import surname_length
 from pipelines.synth.noise import variant_options
-from pipelines.synth.regions import load_regions
 
 # How the second enrolment writes the person, in turn ("same": as hukou does).
 MODES = ("same", "id_15_digit", "id_typo", "variant_chars")

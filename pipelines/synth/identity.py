@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from pipelines.synth.enrolments import holders
+from pipelines.synth.geography import load_regions
 from pipelines.synth.names import surname_length
-from pipelines.synth.regions import load_regions
 
 # roster noise that leaves a member without a checksum-valid ID (the engine's link to 户籍 then
 # rests on name and birth date), or their ID with another's name

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipelines.synth.regions import load_regions, load_yaml
+from pipelines.synth.geography import load_regions
+from pipelines.synth.tables import load_yaml
 
 COLUMNS = ["pid", "kind", "first_m", "last_m", "amount", "employer", "payroll"]
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from pipelines.synth.regions import load_yaml
+from pipelines.synth.tables import load_yaml
 
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛")
 

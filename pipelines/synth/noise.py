@@ -19,7 +19,7 @@ from pipelines.standardize.names import SURNAME_PINYIN, pinyin_key
 from pipelines.synth.config import EXCLUSIVE_NOISE
 from pipelines.synth.idcodes import to_15_digit
 from pipelines.synth.names import load_names, surname_length
-from pipelines.synth.regions import load_yaml
+from pipelines.synth.tables import load_yaml
 
 ID_KINDS = EXCLUSIVE_NOISE[0]
 _FULLWIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")

@@ -37,7 +37,7 @@ import pandas as pd
 
 from pipelines.synth.assets import adult_dates
 from pipelines.synth.income import resident_pensions
-from pipelines.synth.regions import load_yaml
+from pipelines.synth.tables import load_yaml
 from pipelines.synth.world import World
 
 CODE, LOOKALIKE = "POSSIBLY_ELIGIBLE", "NEEDY_NOT_POOR"

@@ -36,7 +36,7 @@ from pipelines.synth.assets import adult_dates, pick_banks
 from pipelines.synth.config import APPLICANT_PROBLEMS, LOOKALIKES, PROBLEMS
 from pipelines.synth.employment import old_month
 from pipelines.synth.income import companies, is_state_funded, resident_pensions
-from pipelines.synth.regions import load_yaml
+from pipelines.synth.tables import load_yaml
 from pipelines.synth.world import World
 
 NAT = np.datetime64("NaT", "D")

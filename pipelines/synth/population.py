@@ -17,14 +17,9 @@ import pandas as pd
 from pipelines.synth import households as hs
 from pipelines.synth import names as nm
 from pipelines.synth.config import MIN_HOUSEHOLDS_FOR_EVERY_CODE, SynthConfig
+from pipelines.synth.geography import choose_regions, ethnicity, id_area_codes, load_regions
 from pipelines.synth.idcodes import allocate_sequences, make_ids, unique_numbers
-from pipelines.synth.regions import (
-    choose_regions,
-    ethnicity,
-    id_area_codes,
-    load_regions,
-    load_yaml,
-)
+from pipelines.synth.tables import load_yaml
 
 
 @dataclass

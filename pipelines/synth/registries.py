@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from pipelines.synth import marriage, outreach
+from pipelines.synth.geography import load_regions
 from pipelines.synth.idcodes import make_uscc, unique_numbers
 from pipelines.synth.identity import tekun_roster_rows
-from pipelines.synth.regions import load_regions, load_yaml
+from pipelines.synth.tables import load_yaml
 from pipelines.synth.world import World
 
 NAT = np.datetime64("NaT", "D")

@@ -21,9 +21,9 @@ import pandas as pd
 
 from pipelines.synth import applicants, assets, contacts, employment, events, income
 from pipelines.synth.config import SynthConfig
+from pipelines.synth.geography import load_regions
 from pipelines.synth.names import more_former_names
 from pipelines.synth.population import build_population
-from pipelines.synth.regions import load_regions
 
 # Roster households keep their deposits under this share of the limit and the wages of a
 # spell under this share of the standard, both computed for one member fewer than they

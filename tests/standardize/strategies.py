@@ -7,7 +7,7 @@ import random
 
 from hypothesis import strategies as st
 
-from pipelines.regions import CHONGQING, RETIRED
+from pipelines.standardize.counties import CHONGQING, RETIRED
 
 FULL_WIDTH = str.maketrans("0123456789-()+ ", "０１２３４５６７８９－（）＋\u3000")
 

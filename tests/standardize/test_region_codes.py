@@ -8,7 +8,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import pipelines.regions as legacy_module
+import pipelines.standardize.counties as legacy_module
 from pipelines.errors import ConfigError
 from pipelines.standardize.ids import PROVINCE_CODES
 from pipelines.standardize.regions import (

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pandas as pd
 
-from pipelines.regions import CHONGQING
+from pipelines.standardize.counties import CHONGQING
 from pipelines.standardize.ids import standardize_id
-from pipelines.synth.regions import load_regions
+from pipelines.synth.geography import load_regions
 from tests.synth.facts import people, second_enrolments
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
-import yaml
+
+from pipelines.synth.tables import load_yaml
 
 
 @dataclass(frozen=True)
@@ -26,13 +26,6 @@ class Regions:
     other_province_share: float
     other_province_codes: tuple[str, ...]
     scattered_minorities: dict[str, float]
-
-
-@lru_cache(maxsize=8)
-def load_yaml(name: str) -> dict:
-    """One of the data tables shipped in pipelines/synth/data (cached: treat as read-only)."""
-    text = resources.files("pipelines.synth").joinpath("data", name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
 
 
 @lru_cache(maxsize=1)

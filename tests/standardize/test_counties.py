@@ -1,5 +1,5 @@
-from pipelines.regions import CHONGQING, RETIRED, current_code, region_name
-from pipelines.synth.regions import load_regions
+from pipelines.standardize.counties import CHONGQING, RETIRED, current_code, region_name
+from pipelines.synth.geography import load_regions
 
 
 def test_thirty_eight_units_and_generator_agrees():
