@@ -170,7 +170,7 @@ def pull_when_fresh(plan: dict[str, Any], source: str, run_after: Any, now: Any 
     from airflow.sdk.exceptions import AirflowFailException
 
     from pipelines.errors import EngineError
-    from pipelines.ingest import StaleExtract
+    from pipelines.intake import StaleExtract
     from pipelines.jobs import run_stage
 
     deadline = run_after + extract_wait()

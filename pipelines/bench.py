@@ -22,8 +22,7 @@ from pathlib import Path
 import psutil
 
 from pipelines.config import PROJECT_ROOT, load_settings
-from pipelines.gates import GateLimits, Gates
-from pipelines.intake import intake_source
+from pipelines.intake import GateLimits, Gates, intake_source
 from pipelines.runner import run_month
 from pipelines.schemas import load_schemas
 from pipelines.sources.bench import write_bank_csv

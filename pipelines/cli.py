@@ -460,8 +460,8 @@ def quarantine(
     config: Path = ConfigOpt,
 ) -> None:
     """List a run's quarantined rows by source and reason; export them for the data owner."""
-    from pipelines import quarantine as q
     from pipelines.audit.log import audit_log, require_reason
+    from pipelines.intake import quarantine as q
     from pipelines.schemas import load_schemas
 
     settings = _settings(config, data_dir=data)

@@ -12,7 +12,7 @@ import yaml
 
 from pipelines.config import PROJECT_ROOT, load_settings
 from pipelines.errors import ConfigError
-from pipelines.ingest import StaleExtract, extract_files
+from pipelines.intake.ingest import StaleExtract, extract_files
 from pipelines.jobs import RunContext, run_stage
 from pipelines.schemas import load_schemas
 from pipelines.synth import SynthConfig, generate

@@ -63,7 +63,7 @@ def sources(ctx: RunContext) -> list[str]:
 # ---------------------------------------------------------------------------------------- start
 def start(ctx: RunContext) -> dict[str, Any]:
     """Check the run can start, then clear the run's earlier outputs (a rerun replaces them)."""
-    from pipelines.ingest import choose_as_of
+    from pipelines.intake import choose_as_of
     from pipelines.paths import secure_dir
 
     secure_dir(ctx.data_dir)
@@ -93,7 +93,7 @@ def pull(ctx: RunContext, source: str) -> dict[str, Any]:
     """Find the source's extract for the month in landing (delivered by the agency or pulled by
     `welfare-verify pull`): the newest as-of folder on or before the month's end. One older than
     the source's freshness limit (`freshness:` in its schema) is refused with StaleExtract."""
-    from pipelines.ingest import extract_files
+    from pipelines.intake import extract_files
 
     schemas = _schemas(ctx)
     if source not in schemas:
@@ -121,8 +121,7 @@ def validate(spark, ctx: RunContext, source: str) -> dict[str, Any]:
     """Great Expectations gate and row validation of one source: clean rows and quarantine.
 
     A critical failure raises GateRejected naming the files, the failures and the report."""
-    from pipelines.gates import GateLimits, Gates
-    from pipelines.intake import SourceOutcome, validate_source
+    from pipelines.intake import GateLimits, Gates, SourceOutcome, validate_source
     from pipelines.sources.registry import ExtractRegistry
 
     timer = _Timer()

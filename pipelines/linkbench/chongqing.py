@@ -33,8 +33,7 @@ def prepare_inputs(data_dir: str | Path, workdir: str | Path, month: str = "2025
     from pyspark.sql import functions as F
 
     from pipelines.config import PROJECT_ROOT, month_bounds
-    from pipelines.gates import GateLimits, Gates
-    from pipelines.intake import intake_source
+    from pipelines.intake import GateLimits, Gates, intake_source
     from pipelines.link.config import builtin_config
     from pipelines.link.prepare import prepare_spark
     from pipelines.link.registries import registry_config, registry_records, roster_people

@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.errors import InputError
-from pipelines.gates import GateLimits, Gates
-from pipelines.intake import intake_source
+from pipelines.intake import GateLimits, Gates, intake_source
 from pipelines.schemas import load_schemas
 from pipelines.sources.files import read_extract
 from pipelines.sources.registry import ExtractRegistry

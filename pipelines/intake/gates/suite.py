@@ -12,10 +12,10 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pipelines.gates._ge import gx
+from pipelines.intake.gates._ge import gx
+from pipelines.intake.validate import id_valid_column
 from pipelines.schemas import Check, Schema
 from pipelines.standardize.counties import CHONGQING, RETIRED
-from pipelines.validate import id_valid_column
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines.errors import EngineError
-from pipelines.gates.suite import (
+from pipelines.intake.gates.suite import (
     EMPTY_EXTRACT,
     INVALID_ROW_SHARE,
     MISSING_COLUMN,

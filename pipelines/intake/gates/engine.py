@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.gates._ge import gx
-from pipelines.gates.result import GateResult, describe, summarise
-from pipelines.gates.suite import CRITICAL, MISSING_COLUMN, GateLimits, build_suite
+from pipelines.intake.gates._ge import gx
+from pipelines.intake.gates.result import GateResult, describe, summarise
+from pipelines.intake.gates.suite import CRITICAL, MISSING_COLUMN, GateLimits, build_suite
 from pipelines.schemas import Schema
 
 if TYPE_CHECKING:

@@ -2,15 +2,15 @@ import datetime as dt
 from decimal import Decimal
 
 from pipelines.config import PROJECT_ROOT
+from pipelines.intake.validate import check
 from pipelines.schemas import load_schemas
-from pipelines.validate import check
 
 SCHEMAS = load_schemas(PROJECT_ROOT / "schemas")
 AS_OF = dt.date(2025, 6, 30)
 
 
 def split(raw, schema):
-    from pipelines.validate import split as split_checked
+    from pipelines.intake.validate import split as split_checked
 
     return split_checked(check(raw, schema, AS_OF), schema)
 
@@ -178,8 +178,7 @@ def test_unsafe_ids_outside_the_roster_key(spark):
 def test_unsafe_household_ids_of_a_real_extract_are_quarantined_and_counted(spark, tmp_path):
     import pyarrow.parquet as pq
 
-    from pipelines.gates import GateLimits, Gates
-    from pipelines.intake import intake_source
+    from pipelines.intake import GateLimits, Gates, intake_source
     from pipelines.sources.registry import ExtractRegistry
 
     schema = SCHEMAS["roster"]

@@ -13,9 +13,9 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from pipelines import validate
-from pipelines.gates import GateRejected
-from pipelines.ingest import Extract, extract_files, ingest_file
+from pipelines.intake import validate
+from pipelines.intake.gates import GateRejected
+from pipelines.intake.ingest import Extract, extract_files, ingest_file
 from pipelines.schemas import Schema
 from pipelines.sources.registry import ExtractRecord, ExtractRegistry
 from pipelines.storage import write_spark

@@ -5,7 +5,7 @@ import pytest
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.errors import InputError
-from pipelines.ingest import choose_as_of, extract_files, ingest_file, raw_table
+from pipelines.intake.ingest import choose_as_of, extract_files, ingest_file, raw_table
 from pipelines.schemas import load_schemas
 
 SCHEMAS = load_schemas(PROJECT_ROOT / "schemas")

@@ -10,8 +10,7 @@ import pytest
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.errors import InputError
-from pipelines.gates import GateLimits, Gates
-from pipelines.intake import GateRejected, intake_source
+from pipelines.intake import GateLimits, GateRejected, Gates, intake_source
 from pipelines.schemas import load_schemas
 from pipelines.sources.registry import ExtractRegistry
 from pipelines.standardize.ids import make_id

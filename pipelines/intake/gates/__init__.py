@@ -6,16 +6,10 @@ DataFrame by `Gates.validate`; critical failures reject the extract (`GateResult
 stage quarantines those rows. `Gates.build_docs` writes the run's Data Docs.
 """
 
-from pipelines.gates.columns import id_valid_column, with_id_validity
-from pipelines.gates.engine import RESULT_FORMAT, Gates
-from pipelines.gates.result import GateFailure, GateRejected, GateResult
-from pipelines.gates.suite import (
-    CRITICAL,
-    ROW,
-    ROW_OK,
-    GateLimits,
-    build_suite,
-)
+from pipelines.intake.gates.columns import id_valid_column, with_id_validity
+from pipelines.intake.gates.engine import RESULT_FORMAT, Gates
+from pipelines.intake.gates.result import GateFailure, GateRejected, GateResult
+from pipelines.intake.gates.suite import CRITICAL, ROW, ROW_OK, GateLimits, build_suite
 
 __all__ = [
     "CRITICAL",

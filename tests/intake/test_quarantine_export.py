@@ -9,11 +9,10 @@ import datetime as dt
 
 import pytest
 
-from pipelines import quarantine as q
 from pipelines.config import PROJECT_ROOT
 from pipelines.exports import FORMULA_STARTS
-from pipelines.gates import GateLimits, Gates
-from pipelines.intake import intake_source
+from pipelines.intake import GateLimits, Gates, intake_source
+from pipelines.intake import quarantine as q
 from pipelines.schemas import load_schemas
 from pipelines.sources.registry import ExtractRegistry
 from pipelines.standardize.ids import make_id

@@ -11,15 +11,8 @@ import pytest
 from pyspark.sql import functions as F
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.gates import (
-    CRITICAL,
-    ROW,
-    GateLimits,
-    GateRejected,
-    Gates,
-    build_suite,
-    with_id_validity,
-)
+from pipelines.intake import GateLimits, GateRejected, Gates
+from pipelines.intake.gates import CRITICAL, ROW, build_suite, with_id_validity
 from pipelines.schemas import load_schemas
 from pipelines.standardize.counties import CHONGQING, RETIRED
 from pipelines.standardize.ids import make_id
