@@ -45,7 +45,7 @@ from pyspark.sql.types import StringType
 from pipelines import evaluate as evaluate_stage
 from pipelines import household
 from pipelines.errors import InputError
-from pipelines.household_contrib import DECIMAL
+from pipelines.household.contrib import DECIMAL
 from pipelines.policy import Policy
 from pipelines.standardize.counties import CHONGQING, RETIRED, current_code
 from pipelines.standardize.masking import mask_middle
@@ -62,7 +62,7 @@ MATCHING = (
 # the roster's programme code the candidates are screened as (schemas/roster.yaml).
 ELIGIBLE_STATUS = "dibao"
 ROSTER_PROGRAMME = "dibao"
-# Pension income types as household_income.income_type names them.
+# Pension income types as household.income.income_type names them.
 PENSION_TYPES = ("employee_pension", "resident_basic_pension")
 # Sources that are not registries of the household's means.
 NOT_REGISTRIES = ("roster", "applications")

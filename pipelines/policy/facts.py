@@ -1,4 +1,4 @@
-"""The household facts the rules may read: what `pipelines/household.py` builds per household.
+"""The household facts the rules may read: what `pipelines/household/` builds per household.
 
 The catalog lets the loader catch a misspelt fact in a rule file before anything runs, gives
 the rule cases their defaults (a case states only the facts it is about), and labels the trace.

@@ -54,7 +54,7 @@ def _months_back(start: dt.date, months: int) -> dt.date:
 
 def household_facts(truth: Path, params, month: str) -> list[dict]:
     """Base facts per roster household, from truth/clean with the true person keys: the same
-    names and definitions as pipelines/household.py (member_exclusions aside). A person
+    names and definitions as pipelines/household/ (member_exclusions aside). A person
     enrolled twice has two person keys; their registry records carry the first one.
 
     "Counted members" are the active roster members not in custody on the first day of the

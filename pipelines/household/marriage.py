@@ -25,17 +25,13 @@ Members in custody are left out by `pipelines.household.contributions`, like all
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from pipelines.household_contrib import CONTRIBUTION_COLUMNS, contribution, deceased_ids
+from pipelines.household.contrib import CONTRIBUTION_COLUMNS, contribution, deceased_ids
+from pipelines.household.period import Period
 from pipelines.link.registries import person_key
 from pipelines.standardize.spark import fast_id18
-
-if TYPE_CHECKING:
-    from pipelines.household import Period
 
 FACT = "undeclared_spouses"
 SOURCE = "marriage"

@@ -1,7 +1,7 @@
 """A contribution: one registry record that adds to one household fact, with where it came from.
 
-Shared by household.py and its parts (household_income.py, household_property.py), so that
-every part writes the same columns the flag stage reads.
+Shared by `build` and the other parts of the household stage (`income`, `property`, `identity`,
+`marriage`), so that every part writes the same columns the flag stage reads.
 """
 
 from __future__ import annotations

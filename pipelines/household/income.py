@@ -7,15 +7,11 @@ too (the rules set them aside with `dibao.excluded_income_types`), so a reviewer
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from pipelines.household_contrib import DECIMAL, contribution, detail_field
-
-if TYPE_CHECKING:
-    from pipelines.household import Period
+from pipelines.household.contrib import DECIMAL, contribution, detail_field
+from pipelines.household.period import Period
 
 
 def no_income() -> Column:

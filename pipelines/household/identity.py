@@ -12,7 +12,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from pipelines.household_contrib import contribution, dibao_enrolment
+from pipelines.household.contrib import contribution, dibao_enrolment
 from pipelines.link.registries import person_key
 from pipelines.standardize.spark import fast_id18
 

@@ -32,8 +32,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from pipelines.household_contrib import CONTRIBUTION_COLUMNS
-from pipelines.household_marriage import marriage_contributions
+from pipelines.household.contrib import CONTRIBUTION_COLUMNS
+from pipelines.household.marriage import marriage_contributions
 from pipelines.standardize.ids import make_id
 
 PERIOD = SimpleNamespace(month="2025-07", start=dt.date(2025, 7, 1), end=dt.date(2025, 7, 31))

@@ -7,39 +7,36 @@ behind the facts it used, so a reviewer sees the records themselves.
 Only base facts are built here (counts, amounts by source and type, areas); the derived figures
 (members counted, countable and per-capita income, financial assets, area per person) are
 formulas of the rules (rules/national/formulas.yaml), so that a change of law is a change of
-YAML. Income (household_income.py) and real estate (household_property.py) have their
-own modules.
+YAML. Income (`income`), real estate (`property`), identity (`identity`) and marriage
+(`marriage`) have their own modules; the month and its parameters are `period.Period`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from functools import reduce
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from pipelines.config import month_bounds, months_before
-from pipelines.household_contrib import (
+from pipelines.household.contrib import (
     CONTRIBUTION_COLUMNS,
     DECIMAL,
     contribution,
     detail_field,
     dibao_enrolment,
 )
-from pipelines.household_identity import identity_contributions
-from pipelines.household_income import (
+from pipelines.household.identity import identity_contributions
+from pipelines.household.income import (
     income_contributions,
     income_facts,
     new_work,
     no_income,
     provident_contributions,
 )
-from pipelines.household_marriage import marriage_contributions
-from pipelines.household_property import deceased_owner_rows, property_contributions, property_facts
+from pipelines.household.marriage import marriage_contributions
+from pipelines.household.period import Period
+from pipelines.household.property import deceased_owner_rows, property_contributions, property_facts
 from pipelines.link.registries import person_key
-from pipelines.policy import ParameterSet
 
 # base fact → how its contributions aggregate
 SUM_FACTS = ("deposits", "deposits_dormant", "securities", "insurance_cash_value")
@@ -100,63 +97,6 @@ FACT_EVIDENCE = {
     "home_area_per_capita": ("homes", "members_in_custody"),
     "commercial_properties": ("commercial_properties",),
 }
-
-
-@dataclass(frozen=True)
-class Period:
-    """The month checked and the parameters in force on its first day."""
-
-    month: str
-    start: dt.date
-    end: dt.date
-    lookback_months: tuple[str, ...]
-    excluded_income_types: tuple[str, ...]
-    vehicle_exempt_types: tuple[str, ...]
-    vehicle_counted_statuses: tuple[str, ...]
-    vehicle_doubtful_statuses: tuple[str, ...]
-    vehicle_doubtful_before: dt.date  # first registered on or before: doubtful by age
-    dormant_before: dt.date  # last account activity before: a dormant account
-    business_active_statuses: tuple[str, ...]
-    business_counted_roles: tuple[str, ...]
-    payroll_months: tuple[str, ...]
-    residential_uses: tuple[str, ...]
-    commercial_property_uses: tuple[str, ...]
-
-    @classmethod
-    def of(cls, month: str, params: ParameterSet) -> Period:
-        start, end = month_bounds(month)
-        n = int(params.at("dibao.income_lookback_months", start))
-
-        def codes(name: str) -> tuple[str, ...]:
-            return tuple(params.at(name, start))
-
-        return cls(
-            month=month,
-            start=start,
-            end=end,
-            lookback_months=tuple(months_before(start, n)),
-            excluded_income_types=codes("dibao.excluded_income_types"),
-            vehicle_exempt_types=codes("dibao.vehicle_exempt_types"),
-            vehicle_counted_statuses=codes("dibao.vehicle_counted_statuses"),
-            vehicle_doubtful_statuses=codes("dibao.vehicle_doubtful_statuses"),
-            vehicle_doubtful_before=start.replace(
-                year=start.year - int(params.at("dibao.vehicle_doubtful_age_years", start))
-            ),
-            dormant_before=_months_back(start, int(params.at("dibao.dormant_account_months", start))),
-            business_active_statuses=codes("dibao.business_active_statuses"),
-            business_counted_roles=codes("dibao.business_counted_roles"),
-            payroll_months=tuple(
-                months_before(start, int(params.at("dibao.state_payroll_lookback_months", start)))
-            ),
-            residential_uses=codes("dibao.residential_uses"),
-            commercial_property_uses=codes("dibao.commercial_property_uses"),
-        )
-
-
-def _months_back(day: dt.date, months: int) -> dt.date:
-    """The same day `months` calendar months earlier (day is a month's first day)."""
-    index = day.year * 12 + day.month - 1 - months
-    return day.replace(year=index // 12, month=index % 12 + 1)
 
 
 def duplicate_contributions(duplicates: DataFrame, roster: DataFrame) -> DataFrame:

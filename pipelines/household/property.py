@@ -13,16 +13,12 @@ deceased co-owner, the register not yet updated after an inheritance): it is cou
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from pipelines.household_contrib import DECIMAL, contribution, deceased_ids, detail_field
+from pipelines.household.contrib import DECIMAL, contribution, deceased_ids, detail_field
+from pipelines.household.period import Period
 from pipelines.standardize.spark import fast_id18
-
-if TYPE_CHECKING:
-    from pipelines.household import Period
 
 SHARE = "decimal(20,6)"
 CURRENT = "current"  # 现势: a right in force (not cancelled, not only seized)
