@@ -1,7 +1,8 @@
 """Collects the rule cases beside the rules (`rules/<policy>/tests/**/*.yaml`) as pytest tests.
 
 Each case runs through the engine's Spark evaluator and the Python reference; a failure names
-the file, the case and `name@period` (see pipelines/policy/cases.py).
+the file, the case and `name@period` (see pipelines/policy/cases.py, the case files, and
+pipelines/evaluate/rule_cases.py, the Spark side).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ def spark_decisions(policy_name: str, policy) -> dict:
     """The Spark decisions of every case of the policy, computed once per session (one job per period)."""
     if policy_name not in _SPARK_DECISIONS:
         from pipelines.config import load_settings
-        from pipelines.policy.cases import case_files, load_cases, spark_decisions
+        from pipelines.evaluate.rule_cases import spark_decisions
+        from pipelines.policy.cases import case_files, load_cases
         from pipelines.spark import get_spark
 
         cases = [c for path in case_files(RULES, policy_name) for c in load_cases(path, policy)]

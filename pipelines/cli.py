@@ -364,9 +364,9 @@ def whatif(
     config: Path = ConfigOpt,
 ) -> None:
     """How many households and people change status, by district, under proposed rules; benefit change."""
+    from pipelines.evaluate.whatif import run_whatif
     from pipelines.spark import get_spark
     from pipelines.storage import write_json
-    from pipelines.whatif import run_whatif
 
     settings = _settings(config, data_dir=data)
     spark = get_spark(settings)

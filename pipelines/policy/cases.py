@@ -15,8 +15,9 @@ A case states a period, the household facts it is about (every other fact takes 
           status: edge
           benefit: 0
 
-Each case runs through the engine's Spark evaluator and the Python reference, and both must
-give the expected outcome. A failure names the file, the case and `name@period`.
+Each case runs through the engine's Spark evaluator (`pipelines.evaluate.rule_cases`) and the
+Python reference, and both must give the expected outcome. A failure names the file, the case
+and `name@period`.
 """
 
 from __future__ import annotations
@@ -173,23 +174,4 @@ def mismatches(case: Case, decision: dict[str, Any], engine: str) -> list[str]:
                 say(key, expected, decision["formulas"][key])
         elif key in decision["rules"] and not _same(expected, decision["rules"][key]["value"]):
             say(key, expected, decision["rules"][key]["value"])
-    return out
-
-
-def spark_decisions(spark, policy: Policy, cases: list[Case]) -> dict[tuple[str, int], dict[str, Any]]:
-    """Run the cases (of any files) through the engine's Spark evaluator, one job per period."""
-    from pipelines.evaluate import evaluate, facts_frame
-
-    out: dict[tuple[str, int], dict[str, Any]] = {}
-    for period in sorted({c.period for c in cases}):
-        batch = {str(n): c for n, c in enumerate(cases) if c.period == period}
-        frame = facts_frame(spark, period, [c.facts() | {"household_id": n} for n, c in batch.items()])
-        for row in evaluate(frame, policy, next(iter(batch.values())).on).collect():
-            case = batch[row["household_id"]]
-            out[(case.file, case.index)] = {
-                "formulas": dict(row["formulas"]),
-                "rules": {r["rule_id"]: r.asDict() for r in row["rule_results"]},
-                "status": row["status"],
-                "benefit": row["benefit_computed"],
-            }
     return out

@@ -21,7 +21,7 @@ from pyspark.sql import functions as F
 from pipelines.audit import policy_file_digests
 from pipelines.config import month_bounds
 from pipelines.errors import InputError
-from pipelines.evaluate import evaluate
+from pipelines.evaluate.decisions import evaluate
 from pipelines.household import Period
 from pipelines.policy import Policy, load_policy
 from pipelines.standardize.counties import region_name

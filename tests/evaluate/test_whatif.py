@@ -7,7 +7,7 @@ import pytest
 from pipelines.config import PROJECT_ROOT
 from pipelines.errors import InputError
 from pipelines.evaluate import facts_frame
-from pipelines.whatif import run_whatif
+from pipelines.evaluate.whatif import run_whatif
 
 PROPOSAL = PROJECT_ROOT / "rules" / "proposals" / "standard-800-660"
 RULES = PROJECT_ROOT / "rules"
