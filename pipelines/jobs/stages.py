@@ -313,7 +313,7 @@ def flags(spark, ctx: RunContext) -> dict[str, Any]:
 
 def outreach(spark, ctx: RunContext) -> dict[str, Any]:
     """漏保 screen: households outside the roster that look eligible, for outreach (no flags)."""
-    from pipelines import outreach as outreach_stage
+    from pipelines.flags import outreach as outreach_stage
     from pipelines.storage import write_arrow
 
     timer = _Timer()

@@ -23,7 +23,7 @@ from decimal import Decimal
 import pytest
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.outreach import LABEL, MATCHING, OUTPUT_COLUMNS, possibly_eligible
+from pipelines.flags.outreach import LABEL, MATCHING, OUTPUT_COLUMNS, possibly_eligible
 from pipelines.policy import load_ruleset
 from pipelines.standardize.ids import CHECK_CHARS, WEIGHTS
 
@@ -179,7 +179,7 @@ def test_deterministic(listed, spark):
      "expected": ("500110", "id_area_code", "urban", "default_urban_higher_standard")},
 ], ids=lambda c: c["description"])
 def test_where_a_household_lives(spark, case):
-    from pipelines.outreach import hukou_members
+    from pipelines.flags.outreach import hukou_members
 
     hukou = spark.createDataFrame(
         [(rid("500222", "19700101", 5), "甲", case["hukou_no"], "户主", d(1970, 1, 1), case["address"], "normal")],
