@@ -184,7 +184,7 @@ def report(
 ) -> None:
     """Write each application's 核对报告 of an applications run: every member against every
     registry, the outcome of each rule, the points for review."""
-    from pipelines.application_report import write_reports
+    from pipelines.review import write_reports
 
     settings = _settings(None, data_dir=data)
     if unmasked:
@@ -324,7 +324,7 @@ def explain(
     data: Path = DataOpt,
 ) -> None:
     """A household's evaluation step by step: facts, formulas, every rule with its parameters, status."""
-    from pipelines.household_trace import explain_household
+    from pipelines.review import explain_household
 
     settings = _settings(None, data_dir=data)
     console.print(explain_household(settings.data_dir, run_id, household, lang), markup=False, highlight=False,
@@ -343,7 +343,7 @@ def case(
     data: Path = DataOpt,
 ) -> None:
     """A household's case file: flags, evidence, rule trace and linked records, as HTML and JSON."""
-    from pipelines.case_file import write_case
+    from pipelines.review import write_case
 
     settings = _settings(None, data_dir=data)
     if unmasked:

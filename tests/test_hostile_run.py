@@ -18,10 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines import storage
-from pipelines.case_file import write_case
 from pipelines.config import PROJECT_ROOT, load_settings
 from pipelines.intake.quarantine import export, run_manifest
 from pipelines.jobs import RunContext, run_stage
+from pipelines.review.case_file import write_case
 from pipelines.schemas import load_schemas
 from tests.runs import outputs, schemas_of
 

@@ -169,7 +169,7 @@ def applicants(spark, ctx: RunContext) -> dict[str, Any]:
     shaped like the roster (programme 低保, status active) for the stages that follow."""
     from pyspark.sql import functions as F
 
-    from pipelines.application_report import APPLICANT_COLUMNS
+    from pipelines.review import APPLICANT_COLUMNS
     from pipelines.storage import write_arrow, write_spark
 
     timer = _Timer()
@@ -411,7 +411,7 @@ def _run_log(ctx: RunContext, outcomes: dict, states: dict, extracts: list) -> N
 def report(ctx: RunContext) -> list[Path]:
     """The run's reports: each applicant's 核对报告 (HTML and JSON), or the monthly summary."""
     if ctx.kind == "applications":
-        from pipelines.application_report import write_reports
+        from pipelines.review import write_reports
 
         return write_reports(ctx.data_dir, ctx.run_id)
     from pipelines.jobs.summary import write_summary

@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.audit import audit_log
-from pipelines.case_file import balance_sources, build_case, write_case
 from pipelines.cli import app
 from pipelines.config import PROJECT_ROOT
+from pipelines.review.case_file import balance_sources, build_case, write_case
 from pipelines.schemas import load_schemas
 from pipelines.standardize.masking import mask_key
 from tests.browser import assert_self_contained_and_printable

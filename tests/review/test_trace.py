@@ -11,10 +11,10 @@ import pytest
 
 from pipelines.errors import InputError
 from pipelines.evaluate import evaluate, facts_frame
-from pipelines.household_trace import explain_household, load_trace, render_trace
 from pipelines.policy import load_policy
+from pipelines.review.trace import explain_household, load_trace, render_trace
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ON = date(2025, 7, 1)
 RUN = "run-2025-07"
 CUSTODY = [{"end_date": None, "person_key": "P-H3-2", "reason": "custody", "record_key": "JY-0042",

@@ -19,11 +19,11 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.application_report import build_report, write_reports
 from pipelines.audit import audit_log
-from pipelines.case_file import balance_sources
 from pipelines.config import PROJECT_ROOT
 from pipelines.errors import InputError
+from pipelines.review.application_report import build_report, write_reports
+from pipelines.review.case_file import balance_sources
 from pipelines.schemas import load_schemas
 from pipelines.standardize.masking import mask_key
 from tests.browser import assert_self_contained_and_printable

@@ -3,7 +3,7 @@ of every rule and the points for review, as JSON and as one printable HTML page 
 
 A daily run checks the day's applications as the monthly run checks the roster (the applying
 households take the roster's place) and keeps their clean rows in `applicants.parquet`. The report
-builds on the case file (`pipelines.case_file.build_case`: flags with evidence, the rule trace) and
+builds on the case file (`case_file.build_case`: flags with evidence, the rule trace) and
 adds the member × registry matrix: for every member and every registry the run's manifest lists,
 the records linked to the member with what each contributed to the checks, or "无记录", so that a
 reviewer sees that each registry was consulted. A member the run did not check is "未核对", never
@@ -23,14 +23,22 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from pipelines.audit.log import require_reason
-from pipelines.case_file import _Masker, _parsed, _rows, build_case, log_access, plain, run_folder
-from pipelines.case_html import CSS, Page, _detail, _flag, _trace, e, num, table
 from pipelines.config import PROJECT_ROOT
 from pipelines.errors import InputError
-from pipelines.household_trace import TEXT
 from pipelines.link.explain import METHOD_ZH
 from pipelines.paths import file_stem, inside
 from pipelines.policy.facts import label
+from pipelines.review.case_file import (
+    Masker,
+    build_case,
+    household_rows,
+    log_access,
+    parsed_json,
+    plain,
+    run_folder,
+)
+from pipelines.review.case_html import CSS, Page, detail_html, e, flag_html, num, table, trace_html
+from pipelines.review.trace import TEXT
 from pipelines.schemas import Schema, load_schemas
 from pipelines.standardize.counties import region_name
 from pipelines.standardize.masking import mask_middle
@@ -184,7 +192,7 @@ def _members(run: _Run, rows: list[dict[str, Any]], unmasked: bool) -> list[dict
 
 
 def _matrix(run: _Run, members: list[dict], registries: list[dict], links: list[dict],
-            contributions: list[dict], masker: _Masker) -> list[dict[str, Any]]:
+            contributions: list[dict], masker: Masker) -> list[dict[str, Any]]:
     """One cell per member × registry: its state, the records linked and what each contributed."""
     contributed: dict[tuple, list[dict]] = defaultdict(list)
     for c in contributions:
@@ -207,7 +215,7 @@ def _matrix(run: _Run, members: list[dict], registries: list[dict], links: list[
                 records.append({
                     "record_key": masker.key(source, link["source_record_key"]), "method": link["method"],
                     "score": link["score"], "band": link.get("band"), "match_weight": link.get("match_weight"),
-                    "comparison": plain(_parsed(link.get("evidence"))),
+                    "comparison": plain(parsed_json(link.get("evidence"))),
                     "contributed": [masker.contribution(c) for c in own],
                 })
             if not m["checked"]:
@@ -255,9 +263,9 @@ def _report(run: _Run, application_no: str, unmasked: bool, reason: str | None =
             if in_run else None)
     if unmasked and not in_run:  # build_case logs the view of a household it finds
         log_access(run.data_dir, run.run_id, household_id, COMMAND, reason)
-    links = _rows(run.run_dir / "links", household_id)
-    contributions = _rows(run.run_dir / "contributions", household_id)
-    masker = _Masker(run.schemas, unmasked, contributions)
+    links = household_rows(run.run_dir / "links", household_id)
+    contributions = household_rows(run.run_dir / "contributions", household_id)
+    masker = Masker(run.schemas, unmasked, contributions)
     members = _members(run, rows, unmasked)
     registries = _registries(run)
     statuses = _code_names(run.schemas.get("applications"), "status")
@@ -357,7 +365,7 @@ def _details_html(p: _Page, report: dict[str, Any]) -> str:
             for r in cell["records"]:
                 facts = "<br>".join(
                     f'{e(label(c["fact"], p.lang))} {p.amount(c["amount"])} · {e(c.get("item"))}'
-                    f'<br><span class="small">{_detail(c.get("detail"))} · <code>{e(c["file"])}:{e(c["row"])}</code></span>'
+                    f'<br><span class="small">{detail_html(c.get("detail"))} · <code>{e(c["file"])}:{e(c["row"])}</code></span>'
                     for c in r["contributed"]) or f'<span class="small">{p.lab("no_fact")}</span>'
                 rows.append([f'{p.both(reg["title_zh"], reg["source"])}<br><span class="small">{e(reg["as_of"])}</span>',
                              f'<code>{e(r["record_key"])}</code>', p.method(r["method"], r["score"]),
@@ -396,7 +404,7 @@ def _flags_html(p: _Page, report: dict[str, Any]) -> str:
         [f'<span class="code">{e(f.get("flag_code"))}</span>', p.tier(f.get("tier")), e(f.get("person_key")),
          e(f.get("explanation_en")) if p.lang == "en" else
          f'{e(f.get("explanation_zh"))}<br><span class="en">{e(f.get("explanation_en"))}</span>'] for f in flags])
-    return summary + "".join(_flag(p, i, f, ur) for i, f in enumerate(flags, 1))
+    return summary + "".join(flag_html(p, i, f, ur) for i, f in enumerate(flags, 1))
 
 
 def render_report_html(report: dict[str, Any], lang: str = "zh") -> str:
@@ -429,7 +437,7 @@ def render_report_html(report: dict[str, Any], lang: str = "zh") -> str:
                 [p.lab("outcome"), status], [p.lab("members_counted"), e(h.get("members_counted"))],
                 [p.lab("per_capita"), num(h.get("per_capita_income"))], [p.lab("computed"), num(h.get("benefit_computed"))]]),
             f"<h3>{p.lab('rules_h')}</h3>", _rules_html(p, report["rules"]),
-            f"<h3>{p.lab('trace_h')}</h3>", _trace(p, report["trace"])])
+            f"<h3>{p.lab('trace_h')}</h3>", trace_html(p, report["trace"])])
         flags = _flags_html(p, report)
     else:
         outcome = flags = f'<p class="missing">{escape(p.text("missing").format(a["household_id"]))}</p>'

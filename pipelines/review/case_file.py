@@ -25,8 +25,8 @@ from pipelines.audit.log import audit_log, require_reason
 from pipelines.config import PROJECT_ROOT
 from pipelines.errors import InputError
 from pipelines.household import ASSET_SOURCES
-from pipelines.household_trace import load_trace
 from pipelines.paths import check_name, file_stem, inside
+from pipelines.review.trace import load_trace
 from pipelines.schemas import Schema, load_schemas
 from pipelines.standardize.counties import region_name
 from pipelines.standardize.masking import key_pii, mask_key
@@ -56,7 +56,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _parsed(text: Any) -> Any:
+def parsed_json(text: Any) -> Any:
     """A JSON column as data; the raw text if it is not JSON. Money in the run's JSON is already
     text; the floats are scores, weights and ratios, which json.dumps writes back as they were."""
     if not isinstance(text, str):
@@ -89,7 +89,8 @@ def balance_sources(schemas: dict[str, Schema]) -> set[str]:
     return found
 
 
-def _rows(path: Path, household_id: str) -> list[dict[str, Any]]:
+def household_rows(path: Path, household_id: str) -> list[dict[str, Any]]:
+    """The rows of a run's Parquet dataset that belong to one household (none if it is absent)."""
     if not path.exists():
         return []
     try:
@@ -108,7 +109,7 @@ def _flags(path: Path, household_id: str) -> list[dict[str, Any]]:
     return table.take(index).to_pylist()
 
 
-class _Masker:
+class Masker:
     """Masks record keys per the schemas' key columns, and balances as bands, unless unmasked."""
 
     def __init__(self, schemas: dict[str, Schema], unmasked: bool, contributions: list[dict]):
@@ -138,13 +139,13 @@ class _Masker:
         return {
             "fact": c["fact"], "source": c["source"], "item": self.key(c["source"], c["item"]), "amount": self.amount(c["source"], c["amount"]),
             "person_key": c["person_key"], "record_key": self.key(c["source"], c["record_key"]),
-            "as_of": plain(c["as_of"]), "file": c["file"], "row": c["row"], "detail": plain(_parsed(c["detail"])),
+            "as_of": plain(c["as_of"]), "file": c["file"], "row": c["row"], "detail": plain(parsed_json(c["detail"])),
             "link": {"method": c["link_method"], "score": c["link_score"],
-                     "comparison": plain(_parsed(c.get("link_evidence")))},
+                     "comparison": plain(parsed_json(c.get("link_evidence")))},
         }
 
 
-def _linked_records(run_dir: Path, household_id: str, masker: _Masker, contributions: list[dict]) -> dict:
+def _linked_records(run_dir: Path, household_id: str, masker: Masker, contributions: list[dict]) -> dict:
     by_source: dict[str, dict[str, Any]] = defaultdict(lambda: {"records": [], "totals": defaultdict(Decimal)})
     for c in sorted(contributions, key=lambda c: (c["source"], c["fact"], str(c["record_key"]), c["file"], c["row"])):
         group = by_source[c["source"]]
@@ -152,13 +153,13 @@ def _linked_records(run_dir: Path, household_id: str, masker: _Masker, contribut
         if isinstance(c["amount"], Decimal | int):
             group["totals"][c["fact"]] += Decimal(c["amount"])
     links = []
-    for link in sorted(_rows(run_dir / "links", household_id),
+    for link in sorted(household_rows(run_dir / "links", household_id),
                        key=lambda r: (r["source"], str(r["source_record_key"]), r["person_key"])):
         links.append({
             "person_key": link["person_key"], "source": link["source"],
             "source_record_key": masker.key(link["source"], link["source_record_key"]),
             "method": link["method"], "score": link["score"], "band": link.get("band"),
-            "match_weight": link.get("match_weight"), "comparison": plain(_parsed(link.get("evidence"))),
+            "match_weight": link.get("match_weight"), "comparison": plain(parsed_json(link.get("evidence"))),
         })
     return {
         "contributions": {s: {"records": g["records"], "totals": plain(dict(sorted(g["totals"].items())))}
@@ -171,10 +172,10 @@ def _trace(run_dir: Path, household_id: str) -> dict[str, Any]:
     trace = load_trace(run_dir, household_id)
     decision = dict(trace["decision"])
     decision["rule_results"] = [
-        {k: (_parsed(v) if k in JSON_COLUMNS else v) for k, v in r.items()}
+        {k: (parsed_json(v) if k in JSON_COLUMNS else v) for k, v in r.items()}
         for r in decision.get("rule_results") or []
     ]
-    facts = {k: (_parsed(v) if k in JSON_COLUMNS else v) for k, v in trace["facts"].items()}
+    facts = {k: (parsed_json(v) if k in JSON_COLUMNS else v) for k, v in trace["facts"].items()}
     return plain({**trace, "decision": decision, "facts": facts})
 
 
@@ -202,11 +203,11 @@ def build_case(data_dir: Path, run_id: str, household_id: str, unmasked: bool = 
         raise InputError(f"run '{run_id}' not found: {run_dir / 'manifest.json'} does not exist")
     trace = _trace(run_dir, household_id)  # raises InputError naming the household if unknown
     schemas = load_schemas(schemas_dir or PROJECT_ROOT / "schemas")
-    contributions = _rows(run_dir / "contributions", household_id)
-    masker = _Masker(schemas, unmasked, contributions)
+    contributions = household_rows(run_dir / "contributions", household_id)
+    masker = Masker(schemas, unmasked, contributions)
     flags = []
     for f in _flags(run_dir / "flags" / "flags.parquet", household_id):
-        evidence = _parsed(f.pop("evidence"))
+        evidence = parsed_json(f.pop("evidence"))
         evidence["records"] = [masker.record(r) for r in evidence.get("records", [])]
         flags.append(plain({**f, "evidence": evidence}))
     if unmasked:
@@ -242,7 +243,7 @@ def write_case(data_dir: Path, run_id: str, household_id: str, out_dir: Path | N
                unmasked: bool = False, lang: str = "zh", schemas_dir: Path | None = None,
                reason: str | None = None) -> tuple[Path, Path]:
     """Write the case file as HTML and JSON (default runs/<run>/cases/); same run → same bytes."""
-    from pipelines.case_html import render_case_html
+    from pipelines.review.case_html import render_case_html
     from pipelines.storage import atomic_path
 
     out_dir = (inside(data_dir, out_dir, "--out") if out_dir is not None

@@ -12,9 +12,9 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
-from pipelines.household_trace import CONFIDENCE, TEXT, TIERS, parameter_value_text, validity_span
 from pipelines.link.explain import LEVEL_ZH, METHOD_ZH
 from pipelines.policy.facts import FACTS, label
+from pipelines.review.trace import CONFIDENCE, TEXT, TIERS, parameter_value_text, validity_span
 
 L = {
     "title": ("核对疑点案卷", "Case file"),
@@ -91,7 +91,7 @@ def num(value: Any) -> str:
 
 def _value(value: Any) -> str:
     if isinstance(value, dict):
-        return _detail(value)
+        return detail_html(value)
     if isinstance(value, list):
         return "<br>".join(_value(v) for v in value) or "—"
     return num(value)
@@ -162,7 +162,8 @@ def _named(name: str, lang: str) -> str:
     return f"<code>{e(name)}</code>" + (f" {e(shown)}" if shown != name else "")
 
 
-def _detail(detail: Any) -> str:
+def detail_html(detail: Any) -> str:
+    """A record's detail (a contribution's fields) as one escaped line."""
     if isinstance(detail, dict):
         return "; ".join(f"{e(k)}={e(v)}" for k, v in sorted(detail.items())) or "—"
     return e(detail)
@@ -188,13 +189,14 @@ def _records_table(p: Page, records: list[dict]) -> str:
             f'{e(r.get("source"))} · {e(r.get("as_of"))}<br><code class="small">{e(r.get("file"))}:{e(r.get("row"))}</code>',
             f'<code>{e(r.get("record_key"))}</code><br>{e(r.get("person_key"))}', p.amount(r.get("amount")),
             p.method(link.get("method"), link.get("score")), p.comparison(link.get("comparison")),
-            _detail(r.get("detail"))])
+            detail_html(r.get("detail"))])
     heads = [p.lab("fact"), f'{p.lab("source")} · {p.lab("as_of")} · {p.lab("file_row")}',
              f'{p.lab("key")} · {p.lab("person")}', p.lab("amount"), p.lab("link"), p.lab("comparison"), p.lab("detail")]
     return table(heads, rows, numeric=(3,), cls="records")
 
 
-def _flag(p: Page, n: int, f: dict, urban_rural: Any) -> str:
+def flag_html(p: Page, n: int, f: dict, urban_rural: Any) -> str:
+    """Flag number `n` of a case: its test, explanation, parameters and evidence records."""
     ev = f.get("evidence") or {}
     test, rule = ev.get("test") or {}, ev.get("rule") or {}
     title = p.both(rule.get("title_zh"), rule.get("title_en"))
@@ -227,7 +229,8 @@ def _flag(p: Page, n: int, f: dict, urban_rural: Any) -> str:
     ])
 
 
-def _trace(p: Page, trace: dict) -> str:
+def trace_html(p: Page, trace: dict) -> str:
+    """The household's rule trace: facts, formulas, every rule, programmes and status."""
     d, policy, lang = trace["decision"], trace["policy"], p.lang
     facts = trace.get("facts") or {}
     out = [f"<h3>{p.heading('facts')}</h3>"]
@@ -294,7 +297,7 @@ def render_case_html(case: dict[str, Any], lang: str = "zh") -> str:
             ("ruleset", f"{e(run.get('ruleset'))} {e(run.get('ruleset_version'))}")]
     mask = (f'<p class="mask">{p.lab("masked")}</p>' if case.get("masked")
             else f'<p class="unmasked">{p.lab("unmasked")}</p>')
-    flags = "".join(_flag(p, i, f, ur) for i, f in enumerate(case["flags"], 1)) or f"<p>{p.lab('no_flags')}</p>"
+    flags = "".join(flag_html(p, i, f, ur) for i, f in enumerate(case["flags"], 1)) or f"<p>{p.lab('no_flags')}</p>"
     return "".join([
         "<!DOCTYPE html>\n", f'<html lang="{"en" if p.lang == "en" else "zh-CN"}">',
         f'<head><meta charset="utf-8"><title>{escape(title)}</title><style>{CSS}</style></head><body>',
@@ -302,7 +305,7 @@ def render_case_html(case: dict[str, Any], lang: str = "zh") -> str:
         f'<p class="notice">{p.lab("notice_long")}</p>',
         table([p.lab("name"), p.lab("value")], [[p.lab(k), v] for k, v in meta]), mask, "</header>",
         f'<section id="flags"><h2>{p.lab("flags")}</h2>{flags}</section>',
-        f'<section id="trace"><h2>{p.lab("trace")}</h2>{_trace(p, case["trace"])}</section>',
+        f'<section id="trace"><h2>{p.lab("trace")}</h2>{trace_html(p, case["trace"])}</section>',
         f'<section id="linked"><h2>{p.lab("linked")}</h2>{_linked(p, case["linked"])}</section>',
         f'<footer><p class="notice">{p.t("end")}</p></footer></body></html>\n',
     ])

@@ -1,0 +1,50 @@
+"""What a reviewer reads of a finished run, from its files (pyarrow only, no Spark job).
+
+- `trace`: one household's evaluation step by step as plain text (`welfare-verify explain`);
+- `case_file`: one household's flags with evidence, rule trace and linked records, masked by
+  default (`build_case`, `write_case`), rendered by `case_html`;
+- `application_report`: the 核对报告 of each new application, every member against every
+  registry (`write_reports`).
+
+`trace` loads with the package; the others import the household and link stages (and so
+PySpark), so their names load on first use and `explain` starts without PySpark.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from pipelines.review.trace import explain_household, load_trace, render_trace
+
+# name → module of this package that defines it, imported on first use
+_LAZY = {
+    "balance_sources": "case_file",
+    "build_case": "case_file",
+    "write_case": "case_file",
+    "render_case_html": "case_html",
+    "APPLICANT_COLUMNS": "application_report",
+    "build_report": "application_report",
+    "render_report_html": "application_report",
+    "write_reports": "application_report",
+}
+
+__all__ = [
+    "APPLICANT_COLUMNS",
+    "balance_sources",
+    "build_case",
+    "build_report",
+    "explain_household",
+    "load_trace",
+    "render_case_html",
+    "render_report_html",
+    "render_trace",
+    "write_case",
+    "write_reports",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
