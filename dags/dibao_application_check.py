@@ -1,6 +1,6 @@
 """低保申请核对 / the daily check of new applications, as an Airflow DAG.
 
-Thin: every task calls a stage of `pipelines.jobs`; see pipelines/airflow_support.py for the
+Thin: every task calls a stage of `pipelines.jobs`; see pipelines/jobs/airflow_support.py for the
 configuration (data directory, schemas, Spark cluster connection).
 """
 
@@ -10,7 +10,7 @@ import datetime as dt
 
 from airflow.sdk import CronTriggerTimetable, Param, dag, task
 
-from pipelines import airflow_support as wv
+from pipelines.jobs import airflow_support as wv
 
 DOC = """
 ## 低保申请核对 · Daily application check

@@ -11,7 +11,7 @@ import datetime as dt
 
 from airflow.sdk import dag, task
 
-from pipelines import airflow_support as wv
+from pipelines.jobs import airflow_support as wv
 
 DOC = """
 ## 低保数据到达 · Landing watch

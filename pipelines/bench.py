@@ -23,7 +23,7 @@ import psutil
 
 from pipelines.config import PROJECT_ROOT, load_settings
 from pipelines.intake import GateLimits, Gates, intake_source
-from pipelines.runner import run_month
+from pipelines.jobs import run_month
 from pipelines.schemas import load_schemas
 from pipelines.sources.bench import write_bank_csv
 from pipelines.sources.registry import ExtractRegistry

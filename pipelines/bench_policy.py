@@ -25,8 +25,8 @@ from pyspark.sql import functions as F
 from pipelines import household
 from pipelines.config import load_settings
 from pipelines.evaluate import evaluate
+from pipelines.jobs import run_month
 from pipelines.policy import load_policy
-from pipelines.runner import run_month
 from pipelines.spark import get_spark
 from pipelines.storage import write_json, write_spark
 from pipelines.synth import SynthConfig, generate

@@ -128,7 +128,7 @@ def run(
     config: Path = ConfigOpt,
 ) -> None:
     """Verify every roster household for MONTH and write flags with evidence."""
-    from pipelines.runner import run_month
+    from pipelines.jobs import run_month
     from pipelines.spark import get_spark
 
     settings = _settings(config, data_dir=data, month=month, spark_master=master)
@@ -154,7 +154,7 @@ def applications(
 ) -> None:
     """Check the applications received on DAY against the registries: each one's 核对报告."""
     from pipelines.errors import InputError
-    from pipelines.runner import run_applications
+    from pipelines.jobs import run_applications
     from pipelines.spark import get_spark
 
     if len(day) != 10:

@@ -25,7 +25,7 @@ def month_run(tmp_path_factory, spark, settings):
     """One finished monthly run (120 generated households, seed 7, July 2025, run id "t") that
     the case-file and application-report tests read; it costs minutes, so it is built once."""
     from pipelines.config import PROJECT_ROOT
-    from pipelines.runner import run_month
+    from pipelines.jobs import run_month
     from pipelines.synth import SynthConfig, generate
 
     data = tmp_path_factory.mktemp("month_run")

@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.config import PROJECT_ROOT, load_settings
 from pipelines.evaluation import evaluate_run
-from pipelines.runner import run_month
+from pipelines.jobs import run_month
 from pipelines.synth import SynthConfig, generate
 
 pytestmark = pytest.mark.slow

@@ -1,15 +1,22 @@
 """Job entry points: each stage of a run as one call, `python -m pipelines.jobs STAGE ...`.
 
-The same functions serve `welfare-verify run` (all stages in one process), the Airflow tasks
-(in-process, Spark local mode) and spark-submit on a cluster (this package's `__main__.py` as the
-application), so a run's outputs do not depend on where it ran.
+The same functions serve `welfare-verify run` (all stages in one process, `runner`), the Airflow
+tasks (in-process, Spark local mode; `airflow_support` holds what the DAG files share) and
+spark-submit on a cluster (this package's `__main__.py` as the application), so a run's outputs
+do not depend on where it ran. `stages` holds the stages, `context` a run's paths and state,
+`summary` the monthly report.
+
+The DAG files import this package when Airflow parses them, so it imports only the standard
+library: the names of its modules load on first use.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from pipelines.jobs.context import RunContext, applications_run_id, monthly_run_id
+if TYPE_CHECKING:
+    from pipelines.jobs.context import RunContext
 
 # stages that need no Spark, and those that do
 PLAIN_STAGES = ("start", "pull", "ingest", "publish", "report")
@@ -17,7 +24,25 @@ SPARK_STAGES = ("validate", "applicants", "link", "household", "evaluate", "flag
 SOURCE_STAGES = ("pull", "ingest", "validate")
 STAGES = PLAIN_STAGES + SPARK_STAGES
 
-__all__ = ["STAGES", "RunContext", "applications_run_id", "monthly_run_id", "run_stage"]
+# name → module of this package that defines it, imported on first use (the runner: PySpark)
+_LAZY = {
+    "RunContext": "context",
+    "applications_run_id": "context",
+    "monthly_run_id": "context",
+    "RunResult": "runner",
+    "run_all": "runner",
+    "run_applications": "runner",
+    "run_month": "runner",
+}
+
+__all__ = ["STAGES", "RunContext", "RunResult", "applications_run_id", "monthly_run_id", "run_all",
+           "run_applications", "run_month", "run_stage"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
 
 
 def run_stage(stage: str, ctx: RunContext, source: str | None = None, spark=None) -> Any:

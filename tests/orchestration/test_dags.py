@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.config import PROJECT_ROOT, load_settings
-from pipelines.runner import run_month
+from pipelines.jobs import run_month
 from pipelines.synth import SynthConfig, generate
 from tests.orchestration.conftest import airflow_env, run_dag
 from tests.runs import outputs, schemas_of

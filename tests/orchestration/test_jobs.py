@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from pipelines import airflow_support as wv
 from pipelines.config import load_settings
 from pipelines.errors import ConfigError, InputError
 from pipelines.jobs import RunContext, run_stage
+from pipelines.jobs import airflow_support as wv
 from pipelines.jobs.__main__ import main
 from pipelines.jobs.stages import record_failure
 

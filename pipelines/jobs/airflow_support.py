@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TIMEZONE = "Asia/Shanghai"
 OWNER = "dibao-verification"
-JOBS_MAIN = str(Path(__file__).resolve().parent / "jobs" / "__main__.py")
+JOBS_MAIN = str(Path(__file__).resolve().with_name("__main__.py"))
 EXTRACT_POKE = dt.timedelta(minutes=30)  # a waiting pull looks again as often as the landing watch
 
 

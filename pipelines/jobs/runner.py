@@ -20,7 +20,8 @@ from pyspark.sql import SparkSession
 from pipelines.audit import RunLog
 from pipelines.config import Settings
 from pipelines.errors import InputError
-from pipelines.jobs import RunContext, monthly_run_id, run_stage
+from pipelines.jobs import run_stage
+from pipelines.jobs.context import RunContext, monthly_run_id
 
 Progress = Callable[[str], None]
 
