@@ -54,7 +54,7 @@ test-fast: check-java install
 # 100,000 households, then the linker against Splink. Long: ~45 min.
 bench: check-java install
 	$(PY) -m pipelines.bench
-	$(PY) -m pipelines.bench_policy --households 100000 --repeats 3 --out data/bench/policy.json
+	$(PY) -m pipelines.bench.policy --households 100000 --repeats 3 --out data/bench/policy.json
 	$(MAKE) bench-link
 
 # The linker against Splink: FEBRL4 (3 runs each), then a generated roster of ~232,000 people

@@ -202,7 +202,7 @@ def evaluate(
     config: Path = ConfigOpt,
 ) -> None:
     """Score a run against the generator's ground truth (links and flags)."""
-    from pipelines.evaluation import evaluate_run
+    from pipelines.bench import evaluate_run
 
     settings = _settings(config, data_dir=data)
     result = evaluate_run(settings.data_dir, run_id)

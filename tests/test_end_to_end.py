@@ -9,8 +9,8 @@ from decimal import Decimal
 import pyarrow.parquet as pq
 import pytest
 
+from pipelines.bench import evaluate_run
 from pipelines.config import PROJECT_ROOT, load_settings
-from pipelines.evaluation import evaluate_run
 from pipelines.jobs import run_month
 from pipelines.synth import SynthConfig, generate
 

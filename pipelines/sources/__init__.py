@@ -4,6 +4,7 @@
   as header, text columns, exact lines, bad rows and notes (`csvfile`, `excel`, `jsonl`,
   `parquetfile`, with `charset` for encodings);
 - `database.pull_database`: a table or query, streamed into one Parquet landing file;
-- `registry.ExtractRegistry`: every extract ingested, in `<data_dir>/registry.sqlite`;
-- `bench`: `python -m pipelines.sources.bench` times the reader on a 1M-row GBK bank CSV.
+- `registry.ExtractRegistry`: every extract ingested, in `<data_dir>/registry.sqlite`.
+
+`python -m pipelines.bench.reader` times the reader on a 1M-row GBK bank CSV.
 """

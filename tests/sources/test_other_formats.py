@@ -126,7 +126,7 @@ def test_sha256_of(tmp_path):
 
 
 def test_the_benchmark_file_reads_clean(tmp_path):
-    from pipelines.sources.bench import measure_read, write_bank_csv
+    from pipelines.bench.reader import measure_read, write_bank_csv
 
     write_bank_csv(tmp_path / "bank.csv", 2_000)
     figures = measure_read(tmp_path / "bank.csv")

@@ -1,4 +1,4 @@
-"""`python -m pipelines.bench_policy`: evaluating the rules against building the household facts.
+"""`python -m pipelines.bench.policy`: evaluating the rules against building the household facts.
 
 The issue's target: evaluating the rules for 100,000 households costs less than building their
 facts. A generated month (default 2,000 households) is run through the whole engine once; its
@@ -115,7 +115,8 @@ def bench(households: int, base_households: int, repeats: int, root: Path) -> di
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m pipelines.bench.policy", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--households", type=int, default=100_000)
     parser.add_argument("--base-households", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)

@@ -1,4 +1,4 @@
-"""How fast read_extract reads a GBK bank extract: `python -m pipelines.sources.bench [rows]`.
+"""How fast read_extract reads a GBK bank extract: `python -m pipelines.bench.reader [rows]`.
 
 The file is written first (streamed, so the writer's memory stays small), then read in a
 fresh Python process so that its peak RSS is the reader's own, not the writer's.
@@ -84,7 +84,7 @@ def bench_csv(rows: int = 1_000_000) -> dict:
         path = Path(tmp) / "bank.csv"
         size = write_bank_csv(path, rows)
         out = subprocess.run(
-            [sys.executable, "-m", "pipelines.sources.bench", "--read", str(path)],
+            [sys.executable, "-m", "pipelines.bench.reader", "--read", str(path)],
             check=True,
             capture_output=True,
             text=True,

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import psutil
 
+from pipelines.bench.reader import write_bank_csv
 from pipelines.config import PROJECT_ROOT, load_settings
 from pipelines.intake import GateLimits, Gates, intake_source
 from pipelines.jobs import run_month
 from pipelines.schemas import load_schemas
-from pipelines.sources.bench import write_bank_csv
 from pipelines.sources.registry import ExtractRegistry
 from pipelines.spark import get_spark
 from pipelines.storage import write_json
@@ -120,7 +120,8 @@ def bench_run(households: int, repeats: int, root: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m pipelines.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--intake-rows", type=int, default=1_000_000)
     parser.add_argument("--households", type=int, nargs="*", default=[2000, 10000])
     parser.add_argument("--repeats", type=int, default=3)
