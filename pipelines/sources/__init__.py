@@ -6,5 +6,41 @@
 - `database.pull_database`: a table or query, streamed into one Parquet landing file;
 - `registry.ExtractRegistry`: every extract ingested, in `<data_dir>/registry.sqlite`.
 
-`python -m pipelines.bench.reader` times the reader on a 1M-row GBK bank CSV.
+`python -m pipelines.bench.reader` times the reader on a 1M-row GBK bank CSV. The database
+names load on first use (SQLAlchemy).
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from pipelines.sources.extract import BadRow, RawExtract
+from pipelines.sources.files import landing_files, read_extract, sha256_of
+from pipelines.sources.registry import ExtractRecord, ExtractRegistry
+
+# name → module of this package that defines it, imported on first use
+_LAZY = {
+    "PullResult": "database",
+    "database_url": "database",
+    "pull_database": "database",
+}
+
+__all__ = [
+    "BadRow",
+    "ExtractRecord",
+    "ExtractRegistry",
+    "PullResult",
+    "RawExtract",
+    "database_url",
+    "landing_files",
+    "pull_database",
+    "read_extract",
+    "sha256_of",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
