@@ -1,4 +1,4 @@
-"""漏保 leads planted in the wider population, for the outreach screen (pipelines/outreach.py).
+"""漏保 leads planted in the wider population, for the outreach screen (pipelines/flags/outreach.py).
 
 POSSIBLY_ELIGIBLE (kind "outreach"): a 户籍 household of the wider population, neither on the
 roster nor applying, with a member holding a disability certificate of grade 1 or 2, income
@@ -42,7 +42,7 @@ from pipelines.synth.world import World
 
 CODE, LOOKALIKE = "POSSIBLY_ELIGIBLE", "NEEDY_NOT_POOR"
 KIND, LOOKALIKE_KIND = "outreach", "outreach_lookalike"
-KEY_PREFIX = "HK"  # pipelines/outreach.py: household_id = "HK" + 户号
+KEY_PREFIX = "HK"  # pipelines/flags/outreach.py: household_id = "HK" + 户号
 MIN_WAGE_BASE = 3600  # as plant.py: the lowest monthly contribution base of a planted wage
 INCOME_SHARE = (0.1, 0.45)  # POSSIBLY_ELIGIBLE: countable income per capita / standard
 LOOKALIKE_INCOME = (1.6, 2.2)  # NEEDY_NOT_POOR: per capita / standard
@@ -185,7 +185,7 @@ class _Planting:
 
     def person_key(self, hh: int, pid: int) -> str:
         """The screen's key of a member: household key and number, head first, then by birth
-        date and ID (as pipelines/outreach.py numbers the members of a 户号)."""
+        date and ID (as pipelines/flags/outreach.py numbers the members of a 户号)."""
         m = self.members(hh)
         order = m.assign(_head=m["hukou_relation"] != "户主").sort_values(
             ["_head", "birth", "id_number"], kind="stable")
