@@ -219,7 +219,8 @@ def link(spark, ctx: RunContext) -> dict[str, Any]:
     people_p = prepare_spark(people, link_config, "left").localCheckpoint()
     links, link_model, link_stats = link_registries(people, registries, schemas, link_config, people_p)
     n_links = write_spark(links, run_dir / "links", ["source", "source_record_key", "person_key"])
-    write_json(link_model.to_dict(), run_dir / "link_model.json")
+    write_json({**link_model.to_dict(), "independent_check": link_stats.get("model_check")},
+               run_dir / "link_model.json")
     person_ids = assign_person_ids(
         people.select("person_key", "id_number", "name").toPandas(), ctx.data_dir, ctx.month
     )

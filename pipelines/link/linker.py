@@ -20,7 +20,7 @@ import numpy as np
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from pipelines.link import blocking, compare, probabilistic
+from pipelines.link import blocking, compare, crosscheck, probabilistic
 from pipelines.link import fellegi_sunter as fs
 from pipelines.link.config import LinkConfig
 from pipelines.link.deterministic import (
@@ -129,9 +129,14 @@ def probabilistic_pass(
         stats["random_pairs"] = rnd_compared.count()
         n_pairs = left_p.count() * (n_right if n_right is not None else right_p.count())
         stats["possible_pairs"] = n_pairs
+        patterns = probabilistic.pattern_counts(compared, config)
         model = probabilistic.fit(
-            config, compared, rnd_compared, _known(known, config), n_pairs=n_pairs
+            config, compared, rnd_compared, _known(known, config), n_pairs=n_pairs,
+            candidates=patterns,
         )
+        # recordlinkage's ECM on the same patterns: an independent check of our EM
+        stats["model_check"] = crosscheck.ecm_check(
+            probabilistic.model_comparisons(config), *patterns, model)
     # how common a name is, among everyone both tables hold (the right side alone may be a
     # filtered few)
     tf = probabilistic.term_frequencies(left_p.unionByName(right_p), config)

@@ -57,6 +57,7 @@ def fit(
     random_compared: DataFrame | None,
     known: tuple[np.ndarray, np.ndarray] | None = None,
     n_pairs: int | None = None,
+    candidates: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> fs.Model:
     """m by EM over the candidate pairs; u from random pairs (or EM, as configured).
 
@@ -71,10 +72,11 @@ def fit(
     possible pairs match (Splink's λ): the expected matches among the candidates divided by
     every pair. A prior measured among the candidates would count the blocking fields twice —
     pairs are candidates because their names agree, and the name's weight says so again — and
-    two namesakes with different IDs would come out as a match."""
+    two namesakes with different IDs would come out as a match. `candidates` are the patterns
+    of `compared` when the caller has counted them already."""
     comparisons = model_comparisons(config)
-    patterns, counts = pattern_counts(compared, config)
-    candidates = (patterns, counts)
+    candidates = candidates if candidates is not None else pattern_counts(compared, config)
+    patterns, counts = candidates
     if known is not None and len(known[1]) and counts.sum() < MIN_PAIRS_FOR_EM:
         patterns = np.vstack([patterns, known[0]])
         counts = np.concatenate([counts, known[1]])
