@@ -37,7 +37,14 @@ def _name(argument: str) -> Callable[[str | None], str | None]:
     return check
 
 
-DataOpt = typer.Option(None, "--data", help="data directory (default ./data or WV_DATA_DIR)")
+def _lang(value: str) -> str:
+    if value not in LANGS:
+        _fail(InputError(f"--lang {value!r}: expected one of {', '.join(LANGS)}"))
+    return value
+
+
+LANGS = ("zh", "en")
+DataOpt = typer.Option(None, "--data", help="data directory (default ./data, or data/demo after `make demo`, or WV_DATA_DIR)")
 ReasonOpt = typer.Option(None, "--reason", help="why unmasked data is needed (required with --unmasked; logged)")
 ConfigOpt = typer.Option(None, "--config", help="settings file (TOML or YAML)")
 MonthOpt = typer.Option(None, "--month", help="month checked, YYYY-MM")
@@ -47,8 +54,19 @@ def _settings(config: Path | None, **overrides) -> Settings:
     return load_settings(config, **overrides)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from pipelines.audit import engine_version
+
+        console.print(f"welfare-verify {engine_version()}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _everything_owner_only() -> None:
+def _everything_owner_only(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="print the engine's version and exit"),
+) -> None:
     """低保 eligibility verification engine"""
     owner_only()  # the data directory and every file written are the account's own (0700 / 0600)
 
@@ -153,12 +171,18 @@ def applications(
     config: Path = ConfigOpt,
 ) -> None:
     """Check the applications received on DAY against the registries: each one's 核对报告."""
+    import datetime as dt
+
     from pipelines.errors import InputError
     from pipelines.jobs import run_applications
     from pipelines.spark import get_spark
 
-    if len(day) != 10:
-        raise InputError(f"--day '{day}': expected YYYY-MM-DD")
+    try:
+        if len(day) != 10:
+            raise ValueError(day)
+        dt.date.fromisoformat(day)
+    except ValueError:
+        raise InputError(f"--day {day!r}: expected a date as YYYY-MM-DD, e.g. 2025-07-15") from None
     settings = _settings(config, data_dir=data, month=day[:7], spark_master=master)
     with _progress() as bar:
         task = bar.add_task("start Spark", total=None)
@@ -177,7 +201,7 @@ def applications(
 def report(
     run_id: str = _run_option("run id, e.g. 2025-07-09-applications"),
     out: Path = typer.Option(None, "--out", help="output folder (default runs/<run>/reports)"),
-    lang: str = typer.Option("zh", "--lang", help="zh (English labels beside) or en"),
+    lang: str = typer.Option("zh", "--lang", help="zh (English labels beside) or en", callback=_lang),
     unmasked: bool = typer.Option(False, "--unmasked", help="show raw personal data (needs --reason; logged)"),
     reason: str = ReasonOpt,
     data: Path = DataOpt,
@@ -279,7 +303,7 @@ def explain_link(
     run_id: str = _run_option("run id (links of a monthly run)", required=False),
     source: str = typer.Option(None, "--source", help="registry of the record", callback=_name("--source")),
     links_dir: Path = typer.Option(None, "--links", help="or a links/ folder written by `link`"),
-    lang: str = typer.Option("zh", "--lang", help="zh or en"),
+    lang: str = typer.Option("zh", "--lang", help="zh or en", callback=_lang),
     unmasked: bool = typer.Option(False, "--unmasked", help="show the full record key (needs --reason; logged)"),
     reason: str = ReasonOpt,
     data: Path = DataOpt,
@@ -320,7 +344,7 @@ def explain_link(
 def explain(
     household: str = typer.Argument(..., help="household id"),
     run_id: str = _run_option("run id, e.g. 2025-07-monthly"),
-    lang: str = typer.Option("zh", "--lang", help="zh or en"),
+    lang: str = typer.Option("zh", "--lang", help="zh or en", callback=_lang),
     data: Path = DataOpt,
 ) -> None:
     """A household's evaluation step by step: facts, formulas, every rule with its parameters, status."""
@@ -337,7 +361,7 @@ def case(
     household: str = typer.Argument(..., help="household id"),
     run_id: str = _run_option("run id, e.g. 2025-07-monthly"),
     out: Path = typer.Option(None, "--out", help="output folder (default runs/<run>/cases)"),
-    lang: str = typer.Option("zh", "--lang", help="zh (English labels beside) or en"),
+    lang: str = typer.Option("zh", "--lang", help="zh (English labels beside) or en", callback=_lang),
     unmasked: bool = typer.Option(False, "--unmasked", help="show raw personal data (needs --reason; logged)"),
     reason: str = ReasonOpt,
     data: Path = DataOpt,
@@ -369,12 +393,18 @@ def whatif(
     from pipelines.storage import write_json
 
     settings = _settings(config, data_dir=data)
+    # everything that can be known before Spark starts is checked first
+    if not rules.is_dir():
+        raise InputError(f"--rules {rules}: no such folder (a proposal laid out like rules/)")
+    households = settings.data_dir / "runs" / run_id / "households"
+    if not households.exists():
+        raise InputError(f"--run {run_id}: no household facts at {households} (has the run finished?)")
+    target = (inside(settings.data_dir, out, "--out") if out
+              else settings.data_dir / "runs" / run_id / "whatif" / f"{check_name(rules.name, '--rules')}.json")
     spark = get_spark(settings)
     with _progress() as bar:
         bar.add_task(f"evaluate {run_id} under {rules.name}", total=None)
         report = run_whatif(spark, settings.data_dir, run_id, settings.rules_dir, settings.ruleset, rules)
-    target = (inside(settings.data_dir, out, "--out") if out
-              else settings.data_dir / "runs" / run_id / "whatif" / f"{check_name(rules.name, '--rules')}.json")
     write_json(report, target)
     show_whatif(report)
     console.print(f"report: {target}")

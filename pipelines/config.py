@@ -26,12 +26,25 @@ def _default_dir(name: str) -> Path:
     return bundled if bundled.is_dir() else Path(name)
 
 
+def default_data_dir() -> Path:
+    """./data, unless it holds no data of its own and `make demo`'s data/demo does: then that,
+    so the README's examples run as written after `make demo`."""
+    here, demo = Path("data"), Path("data") / "demo"
+    own = any((here / name).exists() for name in ("landing", "runs", "raw", "clean"))
+    return demo if not own and (demo / "landing").is_dir() else here
+
+
+# where each setting comes from on the command line, to name it in a message
+OPTIONS = {"data_dir": "--data", "month": "--month", "spark_master": "--master", "seed": "--seed"}
+
+
 class Settings(BaseSettings):
     """Everything a run depends on; recorded in the run's manifest."""
 
     model_config = SettingsConfigDict(env_prefix="WV_", extra="forbid", validate_default=True)
 
-    data_dir: Path = Field(Path("data"), description="root of landing/, raw/, clean/, runs/, truth/")
+    data_dir: Path = Field(default_factory=lambda: default_data_dir(),
+                           description="root of landing/, raw/, clean/, runs/, truth/")
     spark_master: str = Field("local[*]", description="Spark master URL: local[*] or spark://host:port")
     spark_driver_memory: str = Field("4g", description="driver memory for local mode")
     shuffle_partitions: int = Field(8, ge=1, le=100_000)
@@ -153,10 +166,10 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         problems = []
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "settings"
-            problems.append(
-                f"setting '{field}' (env WV_{field.upper()}): {err['msg']} "
-                f"(got {err.get('input')!r})"
-            )
+            where = (OPTIONS.get(field, field) if field in overrides
+                     else f"setting '{field}' (env WV_{field.upper()} or the settings file)")
+            problems.append(f"{where}: {err['msg'].removeprefix('Value error, ')} "
+                            f"(got {err.get('input')!r})")
         raise ConfigError(problems) from None
     finally:
         if config_file is not None:

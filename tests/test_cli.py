@@ -37,9 +37,30 @@ def test_pull_errors_are_one_clear_line(tmp_path):
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 
-def test_bad_month_is_reported_with_its_setting(tmp_path):
+def test_bad_month_is_reported_with_its_setting(tmp_path, monkeypatch):
     result = runner.invoke(app, ["run", "--data", str(tmp_path), "--month", "2025-13"])
-    assert result.exit_code == 2 and "WV_MONTH" in result.output
+    assert result.exit_code == 2 and "--month: expected YYYY-MM" in result.output
+    assert "WV_MONTH" not in result.output  # it came from the command line, not the environment
+    monkeypatch.setenv("WV_MONTH", "2025-7")
+    result = runner.invoke(app, ["run", "--data", str(tmp_path)])
+    assert result.exit_code == 2 and "WV_MONTH" in result.output and "'2025-7'" in result.output
+
+
+def test_arguments_are_checked_before_spark_and_named_as_typed(tmp_path):
+    day = runner.invoke(app, ["applications", "--day", "2025/07/15", "--data", str(tmp_path)])
+    assert day.exit_code == 2 and "--day '2025/07/15'" in day.output and "month" not in day.output
+    lang = runner.invoke(app, ["explain", "H1", "--run", "r1", "--lang", "fr", "--data", str(tmp_path)])
+    assert lang.exit_code == 2 and "--lang 'fr'" in lang.output
+    rules = runner.invoke(app, ["whatif", "--run", "r1", "--rules", str(tmp_path / "nonexistent"),
+                                "--data", str(tmp_path)])
+    assert rules.exit_code == 2 and "--rules" in rules.output and "nonexistent" in rules.output
+
+
+def test_version():
+    from pipelines.audit import engine_version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and engine_version() in result.output
 
 
 def test_generate_writes_landing_and_truth(tmp_path):

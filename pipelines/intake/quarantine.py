@@ -29,7 +29,13 @@ def run_manifest(data_dir: Path, run_id: str) -> dict:
     path = data_dir / "runs" / run_id / "manifest.json"
     if not path.exists():
         raise InputError(f"{path}: no manifest for run '{run_id}' (has it finished?)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not a readable manifest ({exc})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("sources"), dict):
+        raise InputError(f"{path}: not a finished run's manifest (no table of sources)")
+    return manifest
 
 
 def counts(manifest: dict) -> list[QuarantineCount]:
