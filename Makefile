@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 WV     := $(VENV)/bin/welfare-verify
-STAMP  := $(VENV)/.installed-stamp
+# one stamp per set of extras: the demo installs the engine alone, the tests add dev, the benchmarks bench
+STAMP  := $(VENV)/.installed-engine
+DEV_STAMP := $(VENV)/.installed-dev
+BENCH_STAMP := $(VENV)/.installed-bench
 DEMO_DATA ?= data/demo
 DEMO_MONTH ?= 2025-07
 DEMO_HOUSEHOLDS ?= 2000
@@ -16,8 +19,16 @@ check-java:
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
 	@touch $(STAMP)
+
+$(DEV_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(DEV_STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	@touch $(BENCH_STAMP)
 
 install: $(STAMP)
 
@@ -41,25 +52,25 @@ airflow: check-java install
 	AIRFLOW__API__PORT=$(AIRFLOW_PORT) WV_DATA_DIR=$(abspath $(DEMO_DATA)) \
 	PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/airflow standalone
 
-lint: install
+lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check pipelines tests dags
 
-test: check-java install lint
+test: check-java $(DEV_STAMP) $(BENCH_STAMP) lint
 	$(VENV)/bin/pytest
 
-test-fast: check-java install
+test-fast: check-java $(DEV_STAMP) $(BENCH_STAMP)
 	$(VENV)/bin/pytest -m "not slow"
 
 # Benchmarks: the engine (intake, monthly run), the rules against the household facts at
 # 100,000 households, then the linker against Splink. Long: ~45 min.
-bench: check-java install
+bench: check-java $(BENCH_STAMP)
 	$(PY) -m pipelines.bench
 	$(PY) -m pipelines.bench.policy --households 100000 --repeats 3 --out data/bench/policy.json
 	$(MAKE) bench-link
 
 # The linker against Splink: FEBRL4 (3 runs each), then a generated roster of ~232,000 people
 # × ~2,100,000 bank rows with the plain ID join (the floor).
-bench-link: check-java install
+bench-link: check-java $(BENCH_STAMP)
 	$(PY) -m pipelines.linkbench febrl --workdir data/linkbench/febrl4 --repeats 3 --out data/linkbench/febrl.json
 	$(PY) -m pipelines.linkbench chongqing --households 88000 --bank-accounts-per-adult 6.0 --data data/linkbench/chongqing --workdir data/linkbench/chongqing-work --out data/linkbench/chongqing.json
 
