@@ -502,9 +502,9 @@ def quarantine(
             raise InputError("--unmasked applies to --export: give --export DIR")
         reason = require_reason(reason, "quarantine --export --unmasked")
     manifest = q.run_manifest(settings.data_dir, run_id)
-    table = Table(title=f"quarantine · run {run_id}")
-    for col in ("source", "reason", "rows"):
-        table.add_column(col, justify="right" if col == "rows" else "left")
+    table = Table(title=f"隔离数据 quarantine · run {run_id}")
+    for col in ("来源 source", "原因 reason", "行数 rows"):
+        table.add_column(col, justify="right" if col.endswith("rows") else "left")
     for c in q.counts(manifest):
         if source is None or c.source == source:
             table.add_row(c.source, c.reason, str(c.rows))
@@ -547,7 +547,8 @@ def audit_show(
     from pipelines.audit.log import audit_log
 
     table = Table(title="audit log 查看记录")
-    for col in ("#", "time (UTC)", "user", "action", "command", "run", "what", "reason"):
+    for col in ("#", "时间 time (UTC)", "账号 user", "操作 action", "命令 command", "批次 run", "内容 what",
+                "理由 reason"):
         table.add_column(col)
     for e in audit_log(_settings(None, data_dir=data).data_dir).entries():
         what = dict(e.get("what") or {})
@@ -564,9 +565,10 @@ def show_summary(manifest: dict, flags: list[dict]) -> None:
     """Flags by tier and by district, and what each source sent (no personal data)."""
     from pipelines.standardize.counties import region_name
 
-    sources = Table(title=f"sources · run {manifest['run_id']} · month {manifest['month']}")
-    for col in ("source", "as_of", "age (days)", "limit", "rows in", "clean", "quarantined", "balanced"):
-        sources.add_column(col, justify="left" if col in ("source", "as_of", "limit") else "right")
+    sources = Table(title=f"数据来源 sources · run {manifest['run_id']} · month {manifest['month']}")
+    for col in ("来源 source", "截至 as of", "天数 age (days)", "时效 limit", "读入 rows in", "合格 clean",
+                "隔离 quarantined", "平衡 balanced"):
+        sources.add_column(col, justify="left" if col.split()[0] in ("来源", "截至", "时效") else "right")
     for name, c in manifest["sources"].items():
         if not c.get("as_of"):  # no extract for the month: said, not skipped
             sources.add_row(name, "[yellow]none 无数据[/]", "", "", "", "", "", "")
@@ -577,8 +579,8 @@ def show_summary(manifest: dict, flags: list[dict]) -> None:
                         str(c["rows_in"]), str(c["rows_clean"]), str(c["rows_quarantined"]),
                         "yes" if c["balanced"] else "NO")
     console.print(sources)
-    by_code = Table(title=f"flags by tier · {len(flags)} points for review (疑点), not decisions")
-    for col in ("tier", "flag code", "flags", "borderline"):
+    by_code = Table(title=f"疑点分级 flags by tier · {len(flags)} points for review (疑点), not decisions")
+    for col in ("级别 tier", "疑点代码 flag code", "疑点数 flags", "临界 borderline"):
         by_code.add_column(col)
     counter = Counter((f["tier"], f["flag_code"]) for f in flags)
     borderline = Counter((f["tier"], f["flag_code"]) for f in flags if f["borderline"])
@@ -587,8 +589,8 @@ def show_summary(manifest: dict, flags: list[dict]) -> None:
     for (tier, code), n in sorted(counter.items(), key=lambda x: (TIER_ORDER.get(x[0][0], 9), x[0][1])):
         by_code.add_row(f"{TIER_ZH.get(tier, tier)} ({tier})", code, str(n), str(borderline[(tier, code)]))
     console.print(by_code)
-    by_region = Table(title="flagged households by district")
-    for col in ("region", "district", "households flagged", "flags"):
+    by_region = Table(title="各区县疑点家庭 flagged households by district")
+    for col in ("区划 region", "区县 district", "疑点家庭 households flagged", "疑点数 flags"):
         by_region.add_column(col)
     regions: dict[str, set] = {}
     nflags: Counter = Counter()
