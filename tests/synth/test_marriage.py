@@ -1,7 +1,7 @@
 """The marriage registry of the synthetic world, its planted spouses and their ground truth.
 
 A small world is built and planted with the marriage codes alone (World + Planter, as
-plant.py does), the registry written in canonical form, and the noise-free records of the
+synth/plant does), the registry written in canonical form, and the noise-free records of the
 sources the truth reads written under truth/clean as the generator writes them.
 """
 

@@ -1,6 +1,6 @@
 """漏保 leads planted in the wider population: what the world holds for each planted household.
 
-A small world is built and planted with the outreach codes alone (World + Planter, as plant.py
+A small world is built and planted with the outreach codes alone (World + Planter, as synth/plant
 does); the disability registry is drawn as the generator draws it.
 """
 
