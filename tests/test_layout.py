@@ -203,24 +203,29 @@ class Graph:
                     path = self.modules[importer].relative_to(self.root.parent)
                     yield f"{path}:{node.lineno}: {importer} reads {aliases[node.value.id]}.{node.attr}"
 
+    def loads(self, imp: Import) -> set[str]:
+        """What a module-level import runs first: the module imported, the packages above it
+        that the importer is not inside (their __init__ runs first), and the package a name is
+        taken from (its __init__ must have bound the name; a submodule is imported instead)."""
+        needed = {imp.target}
+        if imp.name is not None and imp.target != f"{imp.via}.{imp.name}":
+            needed.add(imp.via)
+        out = set()
+        for target in needed:
+            parts = target.split(".")
+            for i in range(2, len(parts) + 1):
+                step = ".".join(parts[:i])
+                inside = imp.module == step or imp.module.startswith(step + ".")
+                if step != imp.module and (step in needed or not inside):
+                    out.add(step)
+        return out
+
     def load_edges(self) -> dict[str, set[str]]:
-        """What loading each module runs first: its module-level imports, with the packages above
-        them that the importer is not inside (their __init__ runs first), and the package a name
-        is taken from (its __init__ must have bound the name; a submodule is imported instead)."""
+        """module → the modules loading it runs first (its module-level imports)."""
         edges: dict[str, set[str]] = {name: set() for name in self.modules}
         for imp in self.imports:
-            if imp.where != "module":
-                continue
-            needed = {imp.target}
-            if imp.name is not None and imp.target != f"{imp.via}.{imp.name}":
-                needed.add(imp.via)
-            for target in needed:
-                parts = target.split(".")
-                for i in range(2, len(parts) + 1):
-                    step = ".".join(parts[:i])
-                    inside = imp.module == step or imp.module.startswith(step + ".")
-                    if step != imp.module and (step in needed or not inside):
-                        edges[imp.module].add(step)
+            if imp.where == "module":
+                edges[imp.module] |= self.loads(imp)
         return edges
 
 
@@ -270,7 +275,7 @@ def cycle_problems(graph: Graph) -> list[str]:
     for component in cycles(edges):
         members = set(component)
         lines = [str(imp) for imp in graph.imports if imp.where == "module" and imp.module in members
-                 and ({imp.target, imp.via} & members)]
+                 and graph.loads(imp) & members]
         out.append("import circle among " + ", ".join(component) + ":\n    " + "\n    ".join(lines))
     return out
 
