@@ -15,13 +15,28 @@ u itself: its u is a second estimate, not the truth.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pipelines.link.fellegi_sunter import Comparison, Model
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.disable(previous)
 
 
 def binary_agreement(comparisons: Sequence[Comparison], patterns: np.ndarray) -> np.ndarray:
@@ -52,8 +67,12 @@ def ecm_check(comparisons: Sequence[Comparison], patterns: np.ndarray, counts: n
     if len(rows) == 0 or len(np.unique(rows, axis=0)) < 2:
         return {"method": method, "status": "skipped: fewer than two distinct patterns"}
     ecm = recordlinkage.ECMClassifier(binarize=None, max_iter=200)
-    ecm.fit(pd.DataFrame(rows, columns=names))
-    ecm_p = np.asarray(ecm.prob(pd.DataFrame(binary, columns=names)), dtype=float)
+    with _quiet():  # its convergence notes go to the root logger and numpy warnings
+        ecm.fit(pd.DataFrame(rows, columns=names))
+        ecm_p = np.asarray(ecm.prob(pd.DataFrame(binary, columns=names)), dtype=float)
+    found = [ecm.p, *(ecm.m_probs[n][1] for n in names), *(ecm.u_probs[n][1] for n in names)]
+    if not (np.isfinite(ecm_p).all() and np.isfinite(np.asarray(found, dtype=float)).all()):
+        return {"method": method, "status": "ECM found no stable fit on these patterns (too few pairs)"}
     ours_p = np.asarray(model.probability(np.asarray(patterns, dtype=np.int64)), dtype=float)
     total = float(counts.sum())
     same_call = float((((ecm_p > 0.5) == (ours_p > 0.5)) * counts).sum() / total)

@@ -52,3 +52,13 @@ def test_nulls_and_else_are_not_agreement_and_rows_are_capped():
     check = ecm_check(COMPARISONS, patterns, counts, model, max_rows=5000)
     assert check["rows_fitted"] <= 5000 + len(counts) and check["pairs"] == 63000
     assert ecm_check(COMPARISONS, patterns[:1], counts[:1], model)["status"].startswith("skipped")
+
+
+def test_a_tiny_month_gives_a_status_not_nan_and_no_warnings(caplog, recwarn):
+    patterns = np.array([[0, 0, 0, 0], [2, 1, 1, 1], [2, 1, 0, 1]])
+    counts = np.array([3, 40, 2])
+    model = fs.estimate(COMPARISONS, patterns, counts)
+    check = ecm_check(COMPARISONS, patterns, counts, model)
+    assert "nan" not in repr(check).lower()
+    assert check["status"] == "fitted" or check["status"].startswith("ECM found no stable fit")
+    assert not caplog.records and not [w for w in recwarn if "recordlinkage" in str(w.filename)]
