@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipelines.errors import InputError
 from pipelines.link.fellegi_sunter import (
     Comparison,
     Model,
@@ -229,13 +230,25 @@ def test_to_dict_from_dict_round_trip(fitted):
     assert all(float(f"{x:.12g}") == x for x in floats)
 
 
-def test_from_dict_rejects_broken_models(fitted):
+def test_from_dict_rejects_broken_models_naming_the_file_and_keys(fitted):
     d = fitted.to_dict()
     d["comparisons"][0]["levels"][0]["m"] = 0.5  # no longer sums to 1
-    with pytest.raises(ValueError, match="'name': m values sum"):
-        Model.from_dict(d)
-    with pytest.raises(ValueError, match="malformed"):
+    with pytest.raises(InputError, match="out/model.json: .*'name': m values sum"):
+        Model.from_dict(d, "out/model.json")
+    with pytest.raises(InputError, match="model: .*comparisons: missing"):
         Model.from_dict({"prior": 0.1})
+    cut = fitted.to_dict()
+    del cut["prior"]
+    del cut["comparisons"][1]["levels"][2]["u"]
+    cut["version"] = 7
+    with pytest.raises(InputError) as err:
+        Model.from_dict(cut, "m.json")
+    text = str(err.value)
+    assert text.startswith("m.json: ")
+    assert "version: 7, expected 1" in text and "prior: missing" in text
+    assert "comparisons[1].levels[2]: missing u" in text
+    with pytest.raises(InputError, match="expected a mapping, got list"):
+        Model.from_dict([1, 2])
 
 
 # ---------------------------------------------------------------------------------- TF

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from pipelines.errors import InputError
 from pipelines.link.fellegi_sunter.term_frequency import tf_adjusted_weights
 
 NULL_LEVEL = -1
@@ -179,30 +180,66 @@ class Model:
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Model:
-        """Inverse of `to_dict`."""
-        if d.get("format", "fellegi_sunter") != "fellegi_sunter":
-            raise ValueError(f"model: format {d.get('format')!r} is not 'fellegi_sunter'")
-        if int(d.get("version", FORMAT_VERSION)) != FORMAT_VERSION:
-            raise ValueError(f"model: version {d.get('version')!r}, expected {FORMAT_VERSION}")
-        try:
-            comparisons = tuple(
-                Comparison(c["name"], tuple(level["name"] for level in c["levels"]))
-                for c in d["comparisons"]
-            )
-            m = tuple(tuple(level["m"] for level in c["levels"]) for c in d["comparisons"])
-            u = tuple(tuple(level["u"] for level in c["levels"]) for c in d["comparisons"])
-            return cls(
-                comparisons=comparisons,
-                m=m,
-                u=u,
-                prior=d["prior"],
-                iterations=d.get("iterations", 0),
-                converged=d.get("converged", False),
-                log_likelihood=tuple(d.get("log_likelihood", ())),
-            )
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"model: malformed dict ({exc!r})") from exc
+    def from_dict(cls, d: Any, source: str = "model") -> Model:
+        """Inverse of `to_dict`. Anything else (a model.json edited or cut short) is an
+        InputError naming `source`, the file it was read from, and every key at fault."""
+        problems = _dict_problems(d)
+        if not problems:
+            try:
+                return cls(
+                    comparisons=tuple(
+                        Comparison(c["name"], tuple(level["name"] for level in c["levels"]))
+                        for c in d["comparisons"]
+                    ),
+                    m=tuple(tuple(level["m"] for level in c["levels"]) for c in d["comparisons"]),
+                    u=tuple(tuple(level["u"] for level in c["levels"]) for c in d["comparisons"]),
+                    prior=d["prior"],
+                    iterations=d.get("iterations", 0),
+                    converged=d.get("converged", False),
+                    log_likelihood=tuple(d.get("log_likelihood", ())),
+                )
+            except (ValueError, TypeError) as exc:  # a value of the right key that cannot be one
+                problems = [str(exc)]
+        raise InputError(
+            f"{source}: not a Fellegi–Sunter model as the linker writes it (model.json): "
+            + "; ".join(problems)
+        )
+
+
+def _dict_problems(d: Any) -> list[str]:
+    """What keeps `d` from being a model's dict, each naming its key."""
+    if not isinstance(d, Mapping):
+        return [f"expected a mapping, got {type(d).__name__}"]
+    problems = []
+    if d.get("format", "fellegi_sunter") != "fellegi_sunter":
+        problems.append(f"format: {d.get('format')!r}, expected 'fellegi_sunter'")
+    version = d.get("version", FORMAT_VERSION)
+    if str(version) != str(FORMAT_VERSION):
+        problems.append(f"version: {version!r}, expected {FORMAT_VERSION}")
+    if "prior" not in d:
+        problems.append("prior: missing")
+    comparisons = d.get("comparisons")
+    if not isinstance(comparisons, list) or not comparisons:
+        problems.append("comparisons: missing or empty (one entry per comparison)")
+        return problems
+    for i, c in enumerate(comparisons):
+        where = f"comparisons[{i}]"
+        if not isinstance(c, Mapping):
+            problems.append(f"{where}: expected a mapping with name and levels")
+            continue
+        if "name" not in c:
+            problems.append(f"{where}.name: missing")
+        levels = c.get("levels")
+        if not isinstance(levels, list):
+            problems.append(f"{where}.levels: missing (a list of levels with name, m and u)")
+            continue
+        for j, level in enumerate(levels):
+            missing = [
+                k for k in ("name", "m", "u") if not isinstance(level, Mapping) or k not in level
+            ]
+            if missing:
+                problems.append(f"{where}.levels[{j}]: missing {', '.join(missing)}")
+    return problems
 
 
 def weight_to_probability(weight: np.ndarray) -> np.ndarray:
