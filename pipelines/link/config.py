@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from pipelines.errors import ConfigError
+from pipelines.link.comparators import COMPARATORS, parameter_problems
 
 KINDS: dict[str, tuple[str, ...]] = {
     "id_number": ("id18", "id_clean", "birth", "prefix14", "region6", "tail4"),
@@ -58,6 +59,10 @@ DEFAULT_COMPARATOR = {
     "exact": "exact",
     "levenshtein": "levenshtein",
 }
+
+
+# The prepared sub-column whose frequency adjusts an exact agreement (`tf_adjust`), per field kind.
+TF_SUB = {"person_name": "simplified", "text": "value", "exact": "value", "levenshtein": "value"}
 
 
 class _Strict(BaseModel):
@@ -139,53 +144,15 @@ class LinkConfig(_Strict):
     # pair is at most a possible match (fields a household shares cannot make one person).
     match_requires: list[str] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _references(self) -> LinkConfig:
-        problems = []
-        for name, f in self.fields.items():
-            if "__" in name or not name.isidentifier():
-                problems.append(f"fields.{name}: a field name is an identifier without '__'")
-            if f.left is None and f.right is None and f.from_id is None:
-                problems.append(f"fields.{name}: give a left or right column (or from_id)")
-            if f.from_id is not None and (
-                f.kind != "date" or self.fields.get(f.from_id, None) is None
-                or self.fields[f.from_id].kind != "id_number"
-            ):
-                problems.append(f"fields.{name}.from_id: a date field may take it from an "
-                                f"id_number field; {f.from_id!r} is not one")
-            if f.left_former is not None and f.kind != "person_name":
-                problems.append(f"fields.{name}.left_former: only for person_name fields")
-        for i, rule in enumerate(self.blocking):
-            if not rule:
-                problems.append(f"blocking[{i}]: an empty rule would compare every pair")
-            for key in rule:
-                problem = self._key_problem(key)
-                if problem:
-                    problems.append(f"blocking[{i}]: {problem}")
-        for i, c in enumerate(self.comparisons):
-            if c.field not in self.fields:
-                problems.append(f"comparisons[{i}].field: unknown field {c.field!r}")
-        if not self.comparisons:
-            problems.append("comparisons: at least one comparison is needed")
-        for f in self.match_requires:
-            if f not in {c.field for c in self.comparisons}:
-                problems.append(f"match_requires: {f!r} is not a compared field")
-        names = [c.field for c in self.comparisons]
-        if len(set(names)) != len(names):
-            problems.append("comparisons: a field is compared once")
-        if self.deterministic is not None:
-            d = self.deterministic
-            if d.id not in self.fields or self.fields[d.id].kind != "id_number":
-                problems.append(f"deterministic.id: {d.id!r} is not an id_number field")
-            if d.name is not None and (
-                d.name not in self.fields or self.fields[d.name].kind != "person_name"
-            ):
-                problems.append(f"deterministic.name: {d.name!r} is not a person_name field")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+    _origin: str = PrivateAttr("<config>")  # not content: the fingerprint leaves it out
 
-    def _key_problem(self, key: str) -> str | None:
+    @property
+    def origin(self) -> str:
+        """The file the configuration was read from, for messages ("<config>" from data)."""
+        return self._origin
+
+    def key_problem(self, key: str) -> str | None:
+        """What is wrong with a blocking key `field[.sub]`, if anything."""
         field, _, sub = key.partition(".")
         if field not in self.fields:
             return f"unknown field {field!r} in key {key!r}"
@@ -224,19 +191,85 @@ class LinkConfig(_Strict):
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def reference_problems(config: LinkConfig) -> list[str]:
+    """What the keys of a configuration name that does not fit together, each as `key: problem`:
+    fields, blocking keys, comparators and their parameters, the deterministic pass."""
+    problems = []
+    fields = config.fields
+    for name, f in fields.items():
+        if "__" in name or not name.isidentifier():
+            problems.append(f"fields.{name}: a field name is an identifier without '__'")
+        if f.left is None and f.right is None and f.from_id is None:
+            problems.append(f"fields.{name}: give a left or right column (or from_id)")
+        if f.from_id is not None and (
+            f.kind != "date" or fields.get(f.from_id, None) is None
+            or fields[f.from_id].kind != "id_number"
+        ):
+            problems.append(f"fields.{name}.from_id: a date field may take it from an "
+                            f"id_number field; {f.from_id!r} is not one")
+        if f.left_former is not None and f.kind != "person_name":
+            problems.append(f"fields.{name}.left_former: only for person_name fields")
+    if not config.blocking:
+        problems.append("blocking: at least one rule is needed (each a list of keys that make "
+                        "candidate pairs)")
+    for i, rule in enumerate(config.blocking):
+        if not rule:
+            problems.append(f"blocking[{i}]: an empty rule would compare every pair")
+        for key in rule:
+            problem = config.key_problem(key)
+            if problem:
+                problems.append(f"blocking[{i}]: {problem}")
+    for i, c in enumerate(config.comparisons):
+        if c.field not in fields:
+            problems.append(f"comparisons[{i}].field: unknown field {c.field!r}")
+            continue
+        kind = config.comparator_kind(c)
+        if kind not in COMPARATORS:
+            where = f"comparisons[{i}].comparator"
+        else:
+            where = f"comparisons[{i}].params"
+        problems += [f"{where}: {p}" for p in parameter_problems(kind, c.params)]
+        if c.tf_adjust and fields[c.field].kind not in TF_SUB:
+            problems.append(f"comparisons[{i}].tf_adjust: only for fields of kind "
+                            f"{', '.join(TF_SUB)}; {c.field!r} is {fields[c.field].kind}")
+    if not config.comparisons:
+        problems.append("comparisons: at least one comparison is needed")
+    for f in config.match_requires:
+        if f not in {c.field for c in config.comparisons}:
+            problems.append(f"match_requires: {f!r} is not a compared field")
+    names = [c.field for c in config.comparisons]
+    if len(set(names)) != len(names):
+        problems.append("comparisons: a field is compared once")
+    if config.deterministic is not None:
+        d = config.deterministic
+        if d.id not in fields or fields[d.id].kind != "id_number":
+            problems.append(f"deterministic.id: {d.id!r} is not an id_number field")
+        if d.name is not None and (d.name not in fields or fields[d.name].kind != "person_name"):
+            problems.append(f"deterministic.name: {d.name!r} is not a person_name field")
+    return problems
+
+
 def _describe(err: dict) -> str:
     where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    if err["type"] == "value_error" and "error" in err.get("ctx", {}):
+        return f"{where}: {err['ctx']['error']}"  # our own message, without pydantic's prefix
     return f"{where}: {err['msg']}"
 
 
 def parse_config(data: object, origin: str = "<config>") -> LinkConfig:
-    """Validate a mapping; every problem is listed with the file and the key."""
+    """Validate a mapping: each key's type and range, then what the keys name (fields, blocking
+    keys, comparator kinds and parameters); every problem is listed with the file and the key."""
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: a link configuration is a mapping, got {type(data).__name__}")
     try:
-        return LinkConfig.model_validate(data)
+        config = LinkConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError([f"{origin}: {_describe(e)}" for e in exc.errors()]) from None
+    problems = reference_problems(config)
+    if problems:
+        raise ConfigError([f"{origin}: {p}" for p in problems])
+    config._origin = origin
+    return config
 
 
 def load_config(path: Path | str) -> LinkConfig:
