@@ -262,13 +262,14 @@ def link_cmd(
 ) -> None:
     """Link any two person tables with a YAML linker configuration."""
     from pipelines.link.config import resolve_config
-    from pipelines.link.job import run_link
+    from pipelines.link.job import check_inputs, run_link
     from pipelines.spark import get_spark
 
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "report.json").is_file())):
         raise InputError(f"--out {out}: exists and is not the output of an earlier `link` "
                          "(its links/, model.json and report.json would be replaced): give a new folder")
     cfg = resolve_config(link_config)
+    check_inputs(cfg, left, right, truth)  # the tables' headers and the truth, before Spark starts
     settings = _settings(None, spark_master=master)
     with _progress() as bar:
         task = bar.add_task("start Spark", total=None)

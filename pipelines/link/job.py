@@ -3,6 +3,8 @@
 Writes to the output directory: `links/` (Parquet), `model.json` (the fitted m, u and prior),
 `report.json` (counts, timings and, with a truth file, precision, recall, F1, pairs compared
 and the reduction ratio). Same inputs and configuration → the same files, byte for byte.
+What can be checked without Spark (both tables' headers against the configuration, the truth
+file) is checked first by `check_inputs`, which the command runs before it starts Spark.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from pipelines.errors import InputError
+from pipelines.errors import ConfigError, InputError
 from pipelines.link.config import LinkConfig
 from pipelines.link.linker import link_tables
 from pipelines.link.metrics import pair_metrics, read_truth
@@ -35,17 +37,70 @@ def read_table(spark: SparkSession, path: Path) -> DataFrame:
     return df.select(*[F.col(c).cast("string") for c in df.columns])
 
 
-def _check_columns(df: DataFrame, config: LinkConfig, side: str, path: Path) -> None:
-    from pipelines.errors import ConfigError
+def table_columns(path: Path) -> list[str]:
+    """The column names of a CSV file (its header row) or a Parquet file or folder, read with
+    pyarrow from the header or the footer alone: what `read_table` will find, without Spark."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    import pyarrow.dataset as pads
+    import pyarrow.parquet as pq
 
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    suffix = path.suffix.lower()
+    if not (path.is_dir() or suffix in (".parquet", ".csv", ".txt")):
+        raise InputError(f"{path}: expected a .csv or .parquet file (or a Parquet folder)")
+    try:
+        if path.is_dir():
+            return list(pads.dataset(path, format="parquet").schema.names)
+        if suffix == ".parquet":
+            return list(pq.read_schema(path).names)
+        # The streaming reader parses the first block only; a ragged row there is Spark's to judge.
+        skip = pcsv.ParseOptions(invalid_row_handler=lambda row: "skip")
+        with pcsv.open_csv(path, parse_options=skip) as reader:
+            return list(reader.schema.names)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"{path}: cannot read its header ({exc})") from None
+
+
+def column_problems(config: LinkConfig, side: str, path: Path, columns: list[str]) -> list[str]:
+    """Each column one side's table lacks that the configuration names: the table, the column,
+    and the configuration's file and key."""
     key = config.left_key if side == "left" else config.right_key
-    wanted = [key] + [getattr(f, side) for f in config.fields.values() if getattr(f, side)]
-    missing = [c for c in wanted if c not in df.columns]
+    named = [(f"{side}_key", key)]
+    for name, f in config.fields.items():
+        if getattr(f, side):
+            named.append((f"fields.{name}.{side}", getattr(f, side)))
+        if side == "left" and f.left_former:
+            named.append((f"fields.{name}.left_former", f.left_former))
+    shown = ", ".join(columns[:30]) + (f" … ({len(columns)} in all)" if len(columns) > 30 else "")
+    return [
+        f"{path}: the {side} table lacks column {column!r}, which {config.origin}: {where} names "
+        f"(its columns: {shown or 'none'})"
+        for where, column in named
+        if column not in columns
+    ]
+
+
+def check_inputs(config: LinkConfig, left_path: Path, right_path: Path,
+                 truth: Path | None = None) -> set | None:
+    """What `run_link` needs that can be checked before Spark starts: both tables readable and
+    holding every column the configuration names, and the truth file usable. Every table's
+    problems are reported together; returns the true pairs (None without a truth file)."""
+    unreadable, missing = [], []
+    for side, path in (("left", left_path), ("right", right_path)):
+        try:
+            columns = table_columns(path)
+        except InputError as exc:
+            unreadable.append(str(exc))
+            continue
+        missing += column_problems(config, side, Path(path), columns)
+    if unreadable:
+        raise InputError("; ".join(unreadable))
     if missing:
-        raise ConfigError(
-            f"{path}: the {side} table lacks column(s) {', '.join(missing)} named by "
-            f"configuration {config.name!r} (it has {', '.join(df.columns)})"
-        )
+        raise ConfigError(missing)
+    return _read_truth(truth, config) if truth is not None else None
 
 
 def truth_columns(path: Path, config: LinkConfig) -> tuple[str, str]:
@@ -91,10 +146,8 @@ def run_link(
 ) -> dict:
     """Link two tables and write links, model and report; returns the report."""
     started = time.perf_counter()
-    actual = _read_truth(truth, config) if truth is not None else None  # fail before linking
+    actual = check_inputs(config, left_path, right_path, truth)  # fail before linking
     left, right = read_table(spark, left_path), read_table(spark, right_path)
-    _check_columns(left, config, "left", left_path)
-    _check_columns(right, config, "right", right_path)
     result = link_tables(left, right, config)
     out = Path(out)
     n_links = write_spark(result.links, out / "links", ["r_key", "l_key"])
