@@ -15,6 +15,8 @@ import pandas as pd
 from pipelines.synth.geography import load_regions
 from pipelines.synth.tables import load_yaml
 
+MIN_WAGE_BASE = 3600  # lowest contribution base used for a planted wage (yuan per month)
+
 COLUMNS = ["pid", "kind", "first_m", "last_m", "amount", "employer", "payroll"]
 
 

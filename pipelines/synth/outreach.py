@@ -36,14 +36,13 @@ import numpy as np
 import pandas as pd
 
 from pipelines.synth.assets import adult_dates
-from pipelines.synth.income import resident_pensions
+from pipelines.synth.income import MIN_WAGE_BASE, resident_pensions
 from pipelines.synth.tables import load_yaml
 from pipelines.synth.world import World
 
 CODE, LOOKALIKE = "POSSIBLY_ELIGIBLE", "NEEDY_NOT_POOR"
 KIND, LOOKALIKE_KIND = "outreach", "outreach_lookalike"
 KEY_PREFIX = "HK"  # pipelines/flags/outreach.py: household_id = "HK" + 户号
-MIN_WAGE_BASE = 3600  # as plant.py: the lowest monthly contribution base of a planted wage
 INCOME_SHARE = (0.1, 0.45)  # POSSIBLY_ELIGIBLE: countable income per capita / standard
 LOOKALIKE_INCOME = (1.6, 2.2)  # NEEDY_NOT_POOR: per capita / standard
 ASSET_SHARE = (0.05, 0.4)  # deposits / the asset limit
@@ -174,13 +173,13 @@ class _Planting:
             total = wage_share * std * n * pol.lookback - countable
             if total >= MIN_WAGE_BASE:
                 earner = int(m["pid"].to_numpy()[able][int(self.rng.integers(0, int(able.sum())))])
-                amount, months = self.pl._wage(earner, total, int(total // MIN_WAGE_BASE))
+                amount, months = self.pl.add_wage(earner, total, int(total // MIN_WAGE_BASE))
                 countable += amount * months
         return countable / pol.lookback / n
 
     def deposits(self, hh: int, m: pd.DataFrame) -> tuple[float, float]:
         limit = float(self.w.limit_of(np.array([hh]))[0])
-        self.pl._accounts(hh, m, float(self.rng.uniform(*ASSET_SHARE)) * limit, [0.9, 0.1, 0.0])
+        self.pl.replace_accounts(hh, m, float(self.rng.uniform(*ASSET_SHARE)) * limit, [0.9, 0.1, 0.0])
         return float(self.pl.new_accounts[-1]["balance"].sum()), limit
 
     def person_key(self, hh: int, pid: int) -> str:
@@ -237,7 +236,7 @@ def plant(pl, k_problem: int, k_lookalike: int) -> None:
             job.low_income(hh, m, None)
             earner = int(m["pid"].to_numpy()[adults][int(rng.integers(0, int(adults.sum())))])
             total = max(float(rng.uniform(*LOOKALIKE_INCOME)) * std * len(m), MIN_WAGE_BASE) * w.policy.lookback
-            amount, months = pl._wage(earner, total, w.policy.lookback)
+            amount, months = pl.add_wage(earner, total, w.policy.lookback)
             why = (f"wage {amount:.2f} x {months} months: "
                    f"{amount * months / w.policy.lookback / len(m):.2f} per capita")
         else:

@@ -11,7 +11,8 @@ import numpy as np
 
 from pipelines.synth.assets import adult_dates
 from pipelines.synth.config import APPLICANT_PROBLEMS
-from pipelines.synth.plant.planter import MIN_WAGE_BASE, Planter
+from pipelines.synth.income import MIN_WAGE_BASE
+from pipelines.synth.plant.planter import Planter
 
 
 def vehicle_owned(pl: Planter, hh: int) -> None:

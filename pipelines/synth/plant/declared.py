@@ -7,7 +7,8 @@ import math
 
 import numpy as np
 
-from pipelines.synth.plant.planter import MIN_WAGE_BASE, Planter
+from pipelines.synth.income import MIN_WAGE_BASE
+from pipelines.synth.plant.planter import Planter
 
 
 def plant(pl: Planter, hhs: list[int], code: str) -> None:

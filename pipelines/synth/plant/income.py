@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipelines.synth.plant.planter import MIN_WAGE_BASE, Planter
+from pipelines.synth.income import MIN_WAGE_BASE
+from pipelines.synth.plant.planter import Planter
 
 
 def custody_households(pl: Planter) -> np.ndarray:

@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from pipelines.synth.income import resident_pensions
-from pipelines.synth.plant.planter import MIN_WAGE_BASE, Planter
+from pipelines.synth.income import MIN_WAGE_BASE, resident_pensions
+from pipelines.synth.plant.planter import Planter
 
 # A residents' basic pension above this would not be credible (yuan per month).
 MAX_RESIDENT_PENSION = 450

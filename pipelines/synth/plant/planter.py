@@ -19,7 +19,6 @@ from pipelines.synth.tables import load_yaml
 from pipelines.synth.world import World
 
 NAT = np.datetime64("NaT", "D")
-MIN_WAGE_BASE = 3600  # lowest contribution base used for a planted wage (yuan per month)
 # Planted accounts other than the dormant ones moved at most this many days before the extract.
 RECENT_ACTIVITY_DAYS = 90
 
@@ -265,10 +264,6 @@ class Planter:
         age (dibao.vehicle_doubtful_age_years), whichever is later: a vehicle first registered
         from then on counts."""
         return max(np.datetime64(lo, "D"), self.w.vehicle_old_on + np.timedelta64(731, "D"))
-
-    # outreach.py still calls these by their former private names.
-    _wage = add_wage
-    _accounts = replace_accounts
 
     # ---- applying the plan -------------------------------------------------------------
     def apply(self) -> None:
