@@ -20,52 +20,9 @@ import pyarrow.dataset as ds
 
 from pipelines.errors import InputError
 from pipelines.policy.facts import FACTS, label
+from pipelines.review.messages import CONFIDENCE, TEXT, TIERS
 from pipelines.standardize.counties import region_name
 
-TEXT = {
-    "zh": {
-        "title": "低保核对过程说明", "household": "户", "month": "核对月份", "run": "批次",
-        "notice": "核对结果供审核参考，不是决定。是否认定、调整或停发，由经办人员核实后依规定作出书面决定。",
-        "policy": "政策", "applied": "适用日期", "outcome": "核对结果", "flags": "提出的疑点", "none": "无",
-        "facts": "一、家庭基础事实", "formulas": "二、派生数值（公式）", "rules": "三、规则判断",
-        "programmes": "四、保障项目资格", "status": "五、结论",
-        "no_facts": "（本批次没有该户的基础事实记录）", "income_types": "分类收入",
-        "counted": "计入", "excluded": "不计入", "exclusion_unknown": "（本批次未记录不计入收入类型清单，见派生数值中的计入/不计入合计）",
-        "not_counted": "未计入人数的成员", "holds": "✓ 成立", "not_holds": "✗ 不成立",
-        "ruleset": "规则集", "version": "版本", "flag": "疑点代码", "tier": "层级",
-        "test": "判断", "computed": "计算", "requires": "须同时成立", "unless": "以下成立时不适用", "margin": "偏离阈值",
-        "borderline": "临界", "inputs": "读取数据", "parameters": "参数", "not_in_force": "本月不适用（规则不在有效期内）",
-        "span": "有效期 {0} 至 {1}", "span_open": "{0} 起有效，未定止期", "confidence": "确定性", "reference": "出处",
-        "district": "区县覆盖", "file": "文件", "eligible": "✓ 符合", "not_eligible": "✗ 不符合",
-        "failed": "未满足的条件", "must_hold": "须成立，实际不成立", "must_not_hold": "须不成立，实际成立",
-        "benefit_formula": "保障金公式", "benefit_computed": "按规则计算的保障金", "benefit_paid": "现发保障金",
-        "per_month": "元/月", "raises": "提出疑点", "legal_basis": "法律依据",
-        "urban": "城镇", "rural": "农村", "custody": "服刑或强制隔离戒毒", "end": "以上为核对过程记录，不构成对该户的认定或处理决定。",
-    },
-    "en": {
-        "title": "Dibao verification trace", "household": "household", "month": "month", "run": "run",
-        "notice": "For review, not a decision: a caseworker verifies and decides, in writing, under the rules.",
-        "policy": "policy", "applied": "applied on", "outcome": "outcome", "flags": "points for review", "none": "none",
-        "facts": "1. Household facts", "formulas": "2. Derived figures (formulas)", "rules": "3. Rules",
-        "programmes": "4. Programme eligibility", "status": "5. Outcome",
-        "no_facts": "(no base facts for this household in this run)", "income_types": "income by type",
-        "counted": "counted", "excluded": "excluded", "exclusion_unknown": "(the run does not record which types are excluded; see the countable/excluded totals under derived figures)",
-        "not_counted": "members not counted", "holds": "✓ holds", "not_holds": "✗ does not hold",
-        "ruleset": "rule set", "version": "version", "flag": "flag code", "tier": "tier",
-        "test": "test", "computed": "computed", "requires": "requires", "unless": "not when", "margin": "margin",
-        "borderline": "borderline", "inputs": "inputs", "parameters": "parameters", "not_in_force": "not in force this month",
-        "span": "in force {0} to {1}", "span_open": "in force from {0}, no end date", "confidence": "confidence", "reference": "reference",
-        "district": "district override", "file": "file", "eligible": "✓ eligible", "not_eligible": "✗ not eligible",
-        "failed": "conditions not met", "must_hold": "must hold, does not", "must_not_hold": "must not hold, holds",
-        "benefit_formula": "benefit formula", "benefit_computed": "benefit computed by the rules", "benefit_paid": "benefit paid now",
-        "per_month": "CNY/month", "raises": "raises", "legal_basis": "legal basis",
-        "urban": "urban", "rural": "rural", "custody": "in custody", "end": "This is a record of the checks, not a decision about the household.",
-    },
-}
-CONFIDENCE = {"zh": {"sure": "确定", "likely": "较可能", "open": "【待核 open】"},
-              "en": {"sure": "sure", "likely": "likely", "open": "[OPEN]"}}
-TIERS = {"zh": {"hard_event": "硬性事件", "threshold": "超过限额", "inconsistency": "不一致",
-                "verify": "待核实", "verify_identity": "身份待核实"}}
 OMIT = ("month", "household_id", "member_exclusions", "income_by_type")
 _SUM_OF = re.compile(r"sum_of\(\s*income_by_type\s*,\s*([\w.]+)\s*\)")
 
