@@ -4,7 +4,9 @@
 - `case_file`: one household's flags with evidence, rule trace and linked records, masked by
   default (`build_case`, `write_case`), rendered by `case_html`;
 - `application_report`: the 核对报告 of each new application, every member against every
-  registry (`write_reports`).
+  registry (`build_report`, `write_reports`), rendered by `report_html`;
+- the pages: Jinja2 templates under `templates/` (one layout, `base.html`, and one stylesheet),
+  rendered by `render`, their zh/en words in one catalogue, `messages`.
 
 `trace` loads with the package; the others import the household and link stages (and so
 PySpark), so their names load on first use and `explain` starts without PySpark.
@@ -25,7 +27,8 @@ _LAZY = {
     "render_case_html": "case_html",
     "APPLICANT_COLUMNS": "application_report",
     "build_report": "application_report",
-    "render_report_html": "application_report",
+    "render_report_html": "report_html",
+    "render_report_index": "report_html",
     "write_reports": "application_report",
 }
 
@@ -38,6 +41,7 @@ __all__ = [
     "load_trace",
     "render_case_html",
     "render_report_html",
+    "render_report_index",
     "render_trace",
     "write_case",
     "write_reports",
