@@ -133,5 +133,6 @@ def test_the_manifest_and_the_monthly_report_show_each_sources_age(month_run):
     assert summary["sources"]["vehicles"]["age_days"] == 31
     assert summary["sources"]["vehicles"]["max_age_months"] == 3
     page = (result.run_dir / "report" / "summary.html").read_text(encoding="utf-8")
-    assert "时效 age (days)" in page
-    assert "<td>vehicles</td><td>2025-06-30</td><td class=n>31</td><td>3 个月 months (≥ 2025-04-30)</td>" in page
+    assert '时效 <span class="en">age (days)</span>' in page
+    assert ('<td>vehicles</td><td>2025-06-30</td><td class="num">31</td>'
+            '<td>3 个月 <span class="en">months</span> (≥ 2025-04-30)</td>') in page
