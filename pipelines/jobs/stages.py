@@ -382,14 +382,10 @@ def _sources_manifest(ctx: RunContext, outcomes: dict[str, Any]) -> dict[str, An
 
 def _docs_index(ctx: RunContext, validated: list[str]) -> None:
     """One page linking each source's Great Expectations Data Docs."""
-    from html import escape
-
+    from pipelines.review.render import render
     from pipelines.storage import atomic_path
 
-    items = "\n".join(f'<li><a href="{escape(s)}/index.html">{escape(s)}</a></li>' for s in validated)
-    page = (f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>Data Docs — '
-            f'{escape(ctx.run_id)}</title></head><body><h1>数据质量报告 Data Docs</h1>'
-            f"<p>{escape(ctx.run_id)}</p><ul>\n{items}\n</ul></body></html>\n")
+    page = render("data_docs_index.html", run_id=ctx.run_id, sources=validated)
     with atomic_path(ctx.run_dir / "data_docs" / "index.html") as tmp:
         tmp.write_text(page, encoding="utf-8")
 
