@@ -72,7 +72,7 @@ def test_order_ids_evidence_and_explanations():
     # counts read as whole numbers in the sentences, amounts with their cents
     assert "有 1 辆" in flags[1]["explanation_zh"] and "1.00" not in flags[1]["explanation_zh"]
     deceased = json.loads(flags[0]["evidence"])
-    assert deceased["records"][0]["record_key"] == "5001**********1234"
+    assert deceased["records"][0]["record_key"] == "500103********1234"  # an ID keeps its area code
 
 
 def test_same_evidence_same_hash_changed_evidence_new_hash():
