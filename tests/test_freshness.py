@@ -119,6 +119,7 @@ def test_the_generator_writes_extracts_every_limit_accepts(tmp_path, month):
     assert all(pulled.values()), pulled
 
 
+@pytest.mark.slow
 def test_the_manifest_and_the_monthly_report_show_each_sources_age(month_run):
     data, result = month_run  # July 2025: extracts as of 2025-06-30, applications 2025-07-31
     sources = result.manifest["sources"]
