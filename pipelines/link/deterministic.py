@@ -49,8 +49,6 @@ def name_agreement_udf(a: pd.Series, b: pd.Series, former: pd.Series) -> pd.Seri
     return pd.Series(out, index=a.index, dtype=object)
 
 
-# Levels of the ID comparator that mean "the same ID, mistyped".
-
 def _deterministic(left: DataFrame, right: DataFrame, config: LinkConfig) -> DataFrame:
     d = config.deterministic
     idf, namef = config.fields[d.id], config.fields[d.name] if d.name else None
