@@ -14,11 +14,9 @@ modules load on first use, so that the DAG files and the CLI start without PySpa
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
-
 from pipelines.intake.ingest import Extract, StaleExtract, choose_as_of, extract_files, ingest_file
 from pipelines.intake.quarantine import QuarantineCount, masked_raw_value
+from pipelines.lazy import lazy_names
 
 # name → module of this package that defines it, imported on first use (PySpark, Great Expectations)
 _LAZY = {
@@ -51,7 +49,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
+__getattr__ = lazy_names(__name__, _LAZY)

@@ -12,8 +12,9 @@ library: the names of its modules load on first use.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
+
+from pipelines.lazy import lazy_names
 
 if TYPE_CHECKING:
     from pipelines.jobs.context import RunContext
@@ -39,10 +40,7 @@ __all__ = ["STAGES", "RunContext", "RunResult", "applications_run_id", "monthly_
            "run_applications", "run_month", "run_stage"]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
+__getattr__ = lazy_names(__name__, _LAZY)
 
 
 def run_stage(stage: str, ctx: RunContext, source: str | None = None, spark=None) -> Any:

@@ -14,9 +14,7 @@ PySpark), so their names load on first use and `explain` starts without PySpark.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
-
+from pipelines.lazy import lazy_names
 from pipelines.review.trace import explain_household, load_trace, render_trace
 
 # name → module of this package that defines it, imported on first use
@@ -48,7 +46,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
+__getattr__ = lazy_names(__name__, _LAZY)

@@ -12,9 +12,7 @@ names load on first use (SQLAlchemy).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
-
+from pipelines.lazy import lazy_names
 from pipelines.sources.extract import BadRow, RawExtract
 from pipelines.sources.files import landing_files, read_extract, sha256_of
 from pipelines.sources.registry import ExtractRecord, ExtractRegistry
@@ -40,7 +38,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
+__getattr__ = lazy_names(__name__, _LAZY)
