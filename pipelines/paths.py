@@ -23,6 +23,7 @@ NAME_MAX = 100
 # letters, digits, '-', '_' and '.', not leading with '.', at most NAME_MAX characters
 NAME_PATTERN = re.compile(rf"^[A-Za-z0-9_-][A-Za-z0-9._-]{{0,{NAME_MAX - 1}}}$")
 OWNER_UMASK = 0o077  # files 0600, folders 0700
+_WARNED: set[Path] = set()
 
 
 def check_name(value: object, argument: str) -> str:
@@ -70,7 +71,8 @@ def secure_dir(path: Path) -> Path:
         os.chmod(path, 0o700)
         return path
     mode = stat.S_IMODE(path.stat().st_mode)
-    if path.is_dir() and mode & 0o077:
+    if path.is_dir() and mode & 0o077 and path.resolve() not in _WARNED:
+        _WARNED.add(path.resolve())  # once per process: the run, Spark's scratch and log all ask
         print(f"warning: data directory {path} is readable by others (mode {mode:o}); "
               f"it holds personal data: chmod -R go-rwx {path}", file=sys.stderr)
     return path
