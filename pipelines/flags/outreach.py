@@ -443,21 +443,16 @@ def possibly_eligible(
         F.filter("rule_results", lambda r: r["rule_id"] == standard_rule)[0]["threshold"]
         if standard_rule else F.lit(None).cast(DECIMAL)
     )
+    derived = {
+        "members": F.col("members_counted"),
+        "standard": standard,
+        "benefit_estimated": F.col("benefit_computed"),
+        "sign_of_need": F.array_join("_signs", ","),
+        "member_keys_masked": F.transform("_members", lambda m: m["id_masked"]),
+        "label": F.lit(LABEL),
+        "matching": F.lit(MATCHING),
+        "reason": _reason(conditions, standard, screen),
+    }
     return listed.select(
-        "month",
-        "household_id",
-        "hukou_no",
-        "region_code",
-        "region_basis",
-        "urban_rural",
-        "urban_rural_basis",
-        F.col("members_counted").alias("members"),
-        "per_capita_income",
-        standard.alias("standard"),
-        F.col("benefit_computed").alias("benefit_estimated"),
-        F.array_join("_signs", ",").alias("sign_of_need"),
-        F.transform("_members", lambda m: m["id_masked"]).alias("member_keys_masked"),
-        F.lit(LABEL).alias("label"),
-        F.lit(MATCHING).alias("matching"),
-        _reason(conditions, standard, screen).alias("reason"),
+        *(derived[c].alias(c) if c in derived else F.col(c) for c in OUTPUT_COLUMNS)
     ).orderBy(F.col("region_code").asc_nulls_last(), "household_id")

@@ -161,39 +161,36 @@ def febrl4_advanced_settings() -> dict:
                 datetime_format="%Y%m%d",
                 invalid_dates_as_null=True,
             ),
-            {
-                "output_column_name": "Social security ID",
-                "comparison_levels": [
-                    cll.NullLevel("soc_sec_id"),
-                    cll.ExactMatchLevel("soc_sec_id", term_frequency_adjustments=True),
-                    cll.DamerauLevenshteinLevel("soc_sec_id", 1),
-                    cll.DamerauLevenshteinLevel("soc_sec_id", 2),
-                    cll.ElseLevel(),
-                ],
-            },
-            {
-                "output_column_name": "Street number",
-                "comparison_levels": [
-                    cll.NullLevel("street_number"),
-                    cll.ExactMatchLevel("street_number", term_frequency_adjustments=True),
-                    cll.DamerauLevenshteinLevel("street_number", 1),
-                    cll.ElseLevel(),
-                ],
-            },
-            {
-                "output_column_name": "Postcode",
-                "comparison_levels": [
-                    cll.NullLevel("postcode"),
-                    cll.ExactMatchLevel("postcode", term_frequency_adjustments=True),
-                    cll.DamerauLevenshteinLevel("postcode", 1),
-                    cll.DamerauLevenshteinLevel("postcode", 2),
-                    cll.ElseLevel(),
-                ],
-            },
+            _edit_distance_comparison(cll, "Social security ID", "soc_sec_id", (1, 2)),
+            _edit_distance_comparison(cll, "Street number", "street_number", (1,)),
+            _edit_distance_comparison(cll, "Postcode", "postcode", (1, 2)),
         ],
         "retain_intermediate_calculation_columns": True,
     }
 
+
+
+def _edit_distance_comparison(cll, title: str, column: str, distances: tuple[int, ...]) -> dict:
+    """Null, exact (with term frequencies), then each Damerau-Levenshtein distance, then else."""
+    return {
+        "output_column_name": title,
+        "comparison_levels": [
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column, term_frequency_adjustments=True),
+            *(cll.DamerauLevenshteinLevel(column, d) for d in distances),
+            cll.ElseLevel(),
+        ],
+    }
+
+
+def _train_prior_and_u(linker, stages: dict, rules: list, *, recall: float, u_max_pairs: float,
+                       seed: int | None) -> None:
+    """The prior from deterministic rules, then u by random sampling, each step timed."""
+    training = linker.training
+    _timed(stages, "train_prior_s", training.estimate_probability_two_random_records_match, rules,
+           recall=recall)
+    _timed(stages, "train_u_s", training.estimate_u_using_random_sampling, max_pairs=u_max_pairs,
+           seed=seed)
 
 def _train_febrl4(linker, stages: dict, *, u_max_pairs: float, seed: int | None) -> None:
     """The tutorial's training: prior from deterministic rules, u by sampling, m by EM twice
@@ -201,20 +198,8 @@ def _train_febrl4(linker, stages: dict, *, u_max_pairs: float, seed: int | None)
     from splink import block_on
 
     training = linker.training
-    _timed(
-        stages,
-        "train_prior_s",
-        training.estimate_probability_two_random_records_match,
-        [block_on("soc_sec_id"), block_on("given_name", "surname", "date_of_birth")],
-        recall=0.8,
-    )
-    _timed(
-        stages,
-        "train_u_s",
-        training.estimate_u_using_random_sampling,
-        max_pairs=u_max_pairs,
-        seed=seed,
-    )
+    _train_prior_and_u(linker, stages, [block_on("soc_sec_id"), block_on("given_name", "surname", "date_of_birth")],
+                       recall=0.8, u_max_pairs=u_max_pairs, seed=seed)
     _timed(
         stages,
         "train_em_dob_s",
@@ -375,20 +360,7 @@ def _train_person(
     from splink import block_on
 
     training = linker.training
-    _timed(
-        stages,
-        "train_prior_s",
-        training.estimate_probability_two_random_records_match,
-        [block_on("id18")],
-        recall=recall,
-    )
-    _timed(
-        stages,
-        "train_u_s",
-        training.estimate_u_using_random_sampling,
-        max_pairs=u_max_pairs,
-        seed=seed,
-    )
+    _train_prior_and_u(linker, stages, [block_on("id18")], recall=recall, u_max_pairs=u_max_pairs, seed=seed)
     _timed(
         stages,
         "train_em_id_s",

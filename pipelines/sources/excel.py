@@ -114,14 +114,8 @@ def _rows_to_extract(path: Path, rows, title: str) -> RawExtract:
 
 
 def _text(value, column: int, inexact: dict[int, int]) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value or None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
+    if (text := ex.simple_text(value)) is not ex.NOT_SIMPLE:
+        return text
     if isinstance(value, float):
         if value.is_integer() and abs(value) < EXACT_FLOAT:
             return str(int(value))

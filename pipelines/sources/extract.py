@@ -8,6 +8,7 @@ in `notes`. So rows in the file = `num_rows` + `len(bad_rows)`, for every format
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
@@ -72,3 +73,21 @@ def empty_extract(path: Path, header: list[str], encoding: str, fmt: str) -> Raw
         encoding=encoding,
         format=fmt,
     )
+
+
+NOT_SIMPLE = object()
+
+
+def simple_text(value) -> str | None | object:
+    """The text cell for a value every reader writes the same way: nothing, text (empty text is
+    nothing), a boolean as `true`/`false`, an integer or decimal as its digits. Anything else
+    gives `NOT_SIMPLE`, for the reader's own rule (Excel dates, JSON objects, floats)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | Decimal):
+        return str(value)
+    return NOT_SIMPLE

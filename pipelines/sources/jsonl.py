@@ -93,14 +93,8 @@ def _undecodable_lines(decoded: Decoded) -> dict[int, bytes]:
 
 
 def _text(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value or None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | Decimal):
-        return str(value)
+    if (text := ex.simple_text(value)) is not ex.NOT_SIMPLE:
+        return text
     if isinstance(value, float):  # NaN and Infinity, which Python's json accepts
         return repr(value)
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=float)

@@ -80,15 +80,17 @@ def holders(w) -> np.ndarray:
     return np.concatenate([h["pid"].to_numpy().astype(np.int64) for h in holdings if len(h)])
 
 
+
+def _roster(pl):
+    """The world, the random stream, all persons, the roster's people and, per roster person,
+    their person id, household, age and name."""
+    p, rp = pl.w.persons, pl.rp
+    pid = rp["pid"].to_numpy()
+    return pl.w, pl.rng, p, rp, pid, rp["hh"].to_numpy(), rp["age"].to_numpy(), p["name"].to_numpy()[pid]
+
 def duplicate_enrolment(pl, k: int) -> None:
     """Plant `k` people enrolled twice (see the module docstring); sets `world.enrolments`."""
-    w, rng = pl.w, pl.rng
-    p = w.persons
-    rp = pl.rp
-    pid = rp["pid"].to_numpy()
-    hh = rp["hh"].to_numpy()
-    age = rp["age"].to_numpy()
-    names = p["name"].to_numpy()[pid]
+    w, rng, p, rp, pid, hh, age, names = _roster(pl)
     year = pd.DatetimeIndex(p["birth"].to_numpy()[pid]).year.to_numpy()
     holds = holders(w)
     mobile = p["mobile"].to_numpy()[pid]
@@ -172,15 +174,9 @@ def duplicate_enrolment(pl, k: int) -> None:
 
 def namesakes(pl, k: int) -> None:
     """Plant `k` pairs of namesakes (see the module docstring)."""
-    w, rng = pl.w, pl.rng
-    p = w.persons
-    rp = pl.rp
-    pid = rp["pid"].to_numpy()
-    hh = rp["hh"].to_numpy()
-    age = rp["age"].to_numpy()
+    w, rng, p, rp, pid, hh, age, names = _roster(pl)
     male = rp["male"].to_numpy()
     region = rp["region_code"].to_numpy()
-    names = p["name"].to_numpy()[pid]
     birth = p["birth"].to_numpy().astype("datetime64[D]")[pid]
     year = pd.DatetimeIndex(birth).year.to_numpy()
     area = p["id_area"].to_numpy()[pid]

@@ -20,16 +20,22 @@ def custody_count(pl: Planter, code: str, n: int) -> int:
     return max(1, n // 4) if n >= 2 else 0
 
 
+def _wage_households(pl: Planter, hhs: list[int]):
+    """Each household with its members, size, standard and which members are able to work;
+    the members' own income streams are dropped, so the planted wage is what counts."""
+    for hh in hhs:
+        m = pl.members(hh)
+        std = float(pl.w.standard_of(np.array([hh]))[0])
+        able = ((m["age"] >= 18) & (m["age"] < 60) & (m["condition"] != 1)).to_numpy()
+        pl.drop_streams.append(m["pid"].to_numpy())
+        yield hh, m, len(m), std, able
+
+
 def with_custody(pl: Planter, hhs: list[int], code: str) -> None:
     """An able member aged 20 or more in custody, a wage for another: below the standard
     while the held member is counted, well above it without them."""
     pol = pl.w.policy
-    for hh in hhs:
-        m = pl.members(hh)
-        n = len(m)
-        std = float(pl.w.standard_of(np.array([hh]))[0])
-        able = ((m["age"] >= 18) & (m["age"] < 60) & (m["condition"] != 1)).to_numpy()
-        pl.drop_streams.append(m["pid"].to_numpy())
+    for hh, m, n, std, able in _wage_households(pl, hhs):
         held = pl.pick_person(m, able & (m["age"] >= 20).to_numpy(), prefer_male=True)
         earner = pl.pick_person(m, able & (m["pid"] != held).to_numpy())
         pl.hold_in_custody(held)
@@ -47,12 +53,7 @@ def with_custody(pl: Planter, hhs: list[int], code: str) -> None:
 def plant(pl: Planter, hhs: list[int], code: str) -> None:
     """A wage for 8 months or more of the look-back paid to an able (healthy, if any) member."""
     pol = pl.w.policy
-    for hh in hhs:
-        m = pl.members(hh)
-        n = len(m)
-        std = float(pl.w.standard_of(np.array([hh]))[0])
-        able = ((m["age"] >= 18) & (m["age"] < 60) & (m["condition"] != 1)).to_numpy()
-        pl.drop_streams.append(m["pid"].to_numpy())
+    for hh, m, n, std, able in _wage_households(pl, hhs):
         earner = (
             pl.pick_person(m, able & (m["condition"] == 0).to_numpy())
             if (able & (m["condition"] == 0).to_numpy()).any()
