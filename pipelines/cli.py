@@ -37,10 +37,44 @@ def _name(argument: str) -> Callable[[str | None], str | None]:
     return check
 
 
-def _lang(value: str) -> str:
+_LANG = ["zh"]  # the language of this process's messages: the global --lang, or a command's own
+
+
+def _lang(value: str | None) -> str:
+    """An option callback: zh or en; a command's own --lang also sets the messages' language."""
+    if value is None:
+        return _LANG[0]
     if value not in LANGS:
         _fail(InputError(f"--lang {value!r}: expected one of {', '.join(LANGS)}"))
+    _LANG[0] = value
     return value
+
+
+def _say(key: str, **values) -> str:
+    from pipelines.review.messages import say
+
+    return say(key, _LANG[0], **values)
+
+
+def _head(key: str, **values) -> str:
+    from pipelines.review.messages import head
+
+    return head(key, _LANG[0], **values)
+
+
+def _word(key: str, **values) -> str:
+    """A cell's word of the "cli" message table in the language alone (the header is bilingual)."""
+    from pipelines.review.messages import CLI
+
+    return CLI[key][0 if _LANG[0] == "zh" else 1].format(**values)
+
+
+def _table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:
+    """A table whose title and column headers are keys of the "cli" message table."""
+    table = Table(title=title)
+    for key in columns:
+        table.add_column(_head(key), justify="right" if key in right else "left")
+    return table
 
 
 LANGS = ("zh", "en")
@@ -66,6 +100,8 @@ def _version(value: bool) -> None:
 def _everything_owner_only(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="print the engine's version and exit"),
+    lang: str = typer.Option("zh", "--lang", envvar="WV_LANG", callback=_lang,
+                             help="messages and tables in zh (English beside) or en"),
 ) -> None:
     """低保 eligibility verification engine"""
     owner_only()  # the data directory and every file written are the account's own (0700 / 0600)
@@ -100,7 +136,7 @@ def _engine_errors(command: Callable) -> Callable:
 
 def _fail(exc: Exception) -> None:
     # escaped: messages name expectations in [brackets], which rich would read as markup
-    console.print(f"[bold red]error:[/] {escape(str(exc))}")
+    console.print(f"[bold red]{_head('error')}:[/] {escape(str(exc))}")
     raise typer.Exit(2)
 
 
@@ -130,9 +166,7 @@ def generate(
             schemas_dir=settings.schemas_dir, ruleset=settings.ruleset,
         )
     console.print(summary)
-    console.print(
-        f"ground truth: {summary.expected_flags} flags a perfect engine would raise for {settings.month}"
-    )
+    console.print(_say("ground_truth", flags=summary.expected_flags, month=settings.month))
 
 
 @app.command()
@@ -157,7 +191,7 @@ def run(
         result = run_month(spark, settings, run_id, progress=lambda step: bar.update(task, description=step))
         bar.update(task, description="done", total=1, completed=1)
     show_summary(result.manifest, result.flags.to_pylist())
-    console.print(f"outputs: {result.run_dir}")
+    console.print(f"{_head('outputs')}: {result.run_dir}")
 
 
 @app.command()
@@ -191,9 +225,9 @@ def applications(
                                   progress=lambda step: bar.update(task, description=step))
         bar.update(task, description="done", total=1, completed=1)
     applicants = result.manifest["stages"]["applicants"]
-    console.print(f"{applicants['applications']} applications ({applicants['members']} members) "
-                  f"received on {day}; {result.flags.num_rows} points for review")
-    console.print(f"reports: {result.run_dir / 'reports' / 'index.html'}")
+    console.print(_say("applications", applications=applicants["applications"],
+                       members=applicants["members"], day=day, flags=result.flags.num_rows))
+    console.print(f"{_head('reports')}: {result.run_dir / 'reports' / 'index.html'}")
 
 
 @app.command()
@@ -201,7 +235,7 @@ def applications(
 def report(
     run_id: str = _run_option("run id, e.g. 2025-07-09-applications"),
     out: Path = typer.Option(None, "--out", help="output folder (default runs/<run>/reports)"),
-    lang: str = typer.Option("zh", "--lang", help="zh (English labels beside) or en", callback=_lang),
+    lang: str = typer.Option(None, "--lang", help="zh (English labels beside) or en; default the global --lang", callback=_lang),
     unmasked: bool = typer.Option(False, "--unmasked", help="show raw personal data (needs --reason; logged)"),
     reason: str = ReasonOpt,
     data: Path = DataOpt,
@@ -212,7 +246,7 @@ def report(
 
     settings = _settings(None, data_dir=data)
     if unmasked:
-        console.print("[yellow]unmasked reports: raw personal data is shown; each view is logged[/]")
+        console.print(f"[yellow]{_say('unmasked_reports')}[/]")
     for path in write_reports(settings.data_dir, run_id, out, unmasked=unmasked, lang=lang,
                               schemas_dir=settings.schemas_dir, reason=reason):
         console.print(str(path), markup=False, highlight=False, soft_wrap=True)
@@ -230,22 +264,21 @@ def evaluate(
 
     settings = _settings(config, data_dir=data)
     result = evaluate_run(settings.data_dir, run_id)
+    columns = ("name", "predicted", "actual", "true_positives", "precision", "recall", "f1")
     for part in ("links", "flags"):
-        table = Table(title=f"{part}: precision / recall / F1")
-        for col in ("name", "predicted", "actual", "true_positives", "precision", "recall", "f1"):
-            table.add_column(col, justify="left" if col == "name" else "right")
+        table = _table(_head("scores", part=part), *columns, right=columns[1:])
         for row in result[part]:
-            table.add_row(*(str(row[c]) for c in ("name", "predicted", "actual", "true_positives", "precision", "recall", "f1")))
+            table.add_row(*(str(row[c]) for c in columns))
         console.print(table)
     if "lookalikes" in result:
         la = result["lookalikes"]
-        console.print(f"look-alikes planted: {la['planted']}, wrongly flagged: {len(la['flagged'])}")
+        console.print(_say("lookalikes", planted=la["planted"], flagged=len(la["flagged"])))
     if "outreach" in result:
         o = result["outreach"]
-        console.print(f"漏保 leads (possibly eligible): {o['planted_listed']} of {o['planted']} planted listed, "
-                      f"{len(o['lookalikes_listed'])} of {o['lookalikes']} look-alikes listed, "
-                      f"{o['unplanned_listed']} other households listed")
-    console.print(f"saved: {settings.data_dir / 'runs' / run_id / 'evaluation.json'}")
+        console.print(_say("leads_scored", listed=o["planted_listed"], planted=o["planted"],
+                           lookalikes_listed=len(o["lookalikes_listed"]), lookalikes=o["lookalikes"],
+                           other=o["unplanned_listed"]))
+    console.print(f"{_head('saved')}: {settings.data_dir / 'runs' / run_id / 'evaluation.json'}")
 
 
 @app.command("link")
@@ -277,24 +310,20 @@ def link_cmd(
         bar.update(task, description=f"link ({cfg.name})")
         report = run_link(spark, left, right, cfg, out, truth)
         bar.update(task, description="done", total=1, completed=1)
-    table = Table(title=f"links: {escape(cfg.name)}")
-    table.add_column("method")
-    table.add_column("links", justify="right")
+    table = _table(_head("links_title", name=escape(cfg.name)), "method", "links", right=("links",))
     for method, n in report["by_method"].items():
         table.add_row(method, str(n))
     console.print(table)
-    console.print(
-        f"left {report['left']['rows']} × right {report['right']['rows']} rows; "
-        f"pairs compared {report['pairs_compared']} (+ {report.get('deterministic_pairs') or 0} "
-        f"by ID); {report['seconds']} s"
-    )
+    console.print(_say("link_sizes", left=report["left"]["rows"], right=report["right"]["rows"],
+                       pairs=report["pairs_compared"], by_id=report.get("deterministic_pairs") or 0,
+                       seconds=report["seconds"]))
     if "evaluation" in report:
         ev = report["evaluation"]
         console.print(
             f"precision {ev['precision']:.4f}  recall {ev['recall']:.4f}  F1 {ev['f1']:.4f}  "
             f"reduction ratio {ev['reduction_ratio']:.6f}"
         )
-    console.print(f"outputs: {out}")
+    console.print(f"{_head('outputs')}: {out}")
 
 
 @app.command("explain-link")
@@ -304,7 +333,7 @@ def explain_link(
     run_id: str = _run_option("run id (links of a monthly run)", required=False),
     source: str = typer.Option(None, "--source", help="registry of the record", callback=_name("--source")),
     links_dir: Path = typer.Option(None, "--links", help="or a links/ folder written by `link`"),
-    lang: str = typer.Option("zh", "--lang", help="zh or en", callback=_lang),
+    lang: str = typer.Option(None, "--lang", help="zh or en; default the global --lang", callback=_lang),
     unmasked: bool = typer.Option(False, "--unmasked", help="show the full record key (needs --reason; logged)"),
     reason: str = ReasonOpt,
     data: Path = DataOpt,
@@ -345,7 +374,7 @@ def explain_link(
 def explain(
     household: str = typer.Argument(..., help="household id"),
     run_id: str = _run_option("run id, e.g. 2025-07-monthly"),
-    lang: str = typer.Option("zh", "--lang", help="zh or en", callback=_lang),
+    lang: str = typer.Option(None, "--lang", help="zh or en; default the global --lang", callback=_lang),
     data: Path = DataOpt,
 ) -> None:
     """A household's evaluation step by step: facts, formulas, every rule with its parameters, status."""
@@ -362,7 +391,7 @@ def case(
     household: str = typer.Argument(..., help="household id"),
     run_id: str = _run_option("run id, e.g. 2025-07-monthly"),
     out: Path = typer.Option(None, "--out", help="output folder (default runs/<run>/cases)"),
-    lang: str = typer.Option("zh", "--lang", help="zh (English labels beside) or en", callback=_lang),
+    lang: str = typer.Option(None, "--lang", help="zh (English labels beside) or en; default the global --lang", callback=_lang),
     unmasked: bool = typer.Option(False, "--unmasked", help="show raw personal data (needs --reason; logged)"),
     reason: str = ReasonOpt,
     data: Path = DataOpt,
@@ -372,7 +401,7 @@ def case(
 
     settings = _settings(None, data_dir=data)
     if unmasked:
-        console.print("[yellow]unmasked case file: raw personal data is shown; this view is logged[/]")
+        console.print(f"[yellow]{_say('unmasked_case')}[/]")
     paths = write_case(settings.data_dir, run_id, household, out, unmasked=unmasked, lang=lang,
                        schemas_dir=settings.schemas_dir, reason=reason)
     for path in paths:
@@ -408,7 +437,7 @@ def whatif(
         report = run_whatif(spark, settings.data_dir, run_id, settings.rules_dir, settings.ruleset, rules)
     write_json(report, target)
     show_whatif(report)
-    console.print(f"report: {target}")
+    console.print(f"{_head('report')}: {target}")
 
 
 def show_whatif(report: dict) -> None:
@@ -417,22 +446,20 @@ def show_whatif(report: dict) -> None:
         f"[bold]{escape(report['run_id'])}[/] ({report['month']}) under [bold]{escape(report['proposal']['folder'])}[/] "
         f"(changes {escape(', '.join(report['proposal']['files']) or 'nothing')})"
     )
-    console.print(
-        f"status changes: {total['households_changed']} of {total['households']} households, "
-        f"{total['people_changed']} of {total['people']} people; monthly benefit computed "
-        f"{total['benefit_monthly']} → {total['benefit_monthly_proposed']} (change {total['benefit_change']} yuan)"
-    )
+    console.print(_say("whatif_changes", hh_changed=total["households_changed"], hh=total["households"],
+                       people_changed=total["people_changed"], people=total["people"],
+                       before=total["benefit_monthly"], after=total["benefit_monthly_proposed"],
+                       change=total["benefit_change"]))
     for warning in report.get("warnings", []):
-        console.print(f"[yellow]warning:[/] {escape(warning)}")
-    moves = Table(title="status changes 状态变化")
-    for col in ("from", "to", "households", "people", "benefit change"):
-        moves.add_column(col, justify="right" if col not in ("from", "to") else "left")
+        console.print(f"[yellow]{_head('warning')}:[/] {escape(warning)}")
+    moves = _table(_head("moves_title"), "from", "to", "households", "people", "benefit_change",
+                   right=("households", "people", "benefit_change"))
     for t in report["transitions"]:
         moves.add_row(t["from"], t["to"], str(t["households"]), str(t["people"]), t["benefit_change"])
     console.print(moves)
-    table = Table(title="by district 分区县: households and people, Δ = status changes; monthly benefit change, yuan")
-    for col in ("district", "households", "Δ", "people", "Δ ", "benefit Δ"):
-        table.add_column(col, justify="left" if col == "district" else "right", no_wrap=True)
+    table = Table(title=_head("districts_title"))
+    for col in (_head("district"), _head("households"), "Δ", _head("people"), "Δ ", _head("benefit_change")):
+        table.add_column(col, justify="left" if col == _head("district") else "right", no_wrap=True)
     for d in report["districts"]:
         table.add_row(f"{d['region_code']} {d['region_name']}", str(d["households"]), str(d["households_changed"]),
                       str(d["people"]), str(d["people_changed"]), d["benefit_change"])
@@ -476,7 +503,7 @@ def pull(
     with _progress() as bar:
         bar.add_task(f"pull {source}", total=None)
         result = pull_database(url, dest, table=table, query=query, chunk_rows=chunk_rows)
-    console.print(f"pulled {result.rows} rows into {dest}")
+    console.print(_say("pulled", rows=result.rows, dest=dest))
 
 
 @app.command()
@@ -503,23 +530,21 @@ def quarantine(
             raise InputError("--unmasked applies to --export: give --export DIR")
         reason = require_reason(reason, "quarantine --export --unmasked")
     manifest = q.run_manifest(settings.data_dir, run_id)
-    table = Table(title=f"隔离数据 quarantine · run {run_id}")
-    for col in ("来源 source", "原因 reason", "行数 rows"):
-        table.add_column(col, justify="right" if col.endswith("rows") else "left")
+    table = _table(_head("quarantine_title", run=run_id), "source", "reason", "rows", right=("rows",))
     for c in q.counts(manifest):
         if source is None or c.source == source:
             table.add_row(c.source, c.reason, str(c.rows))
     console.print(table)
     if export_dir is not None:
         if unmasked:
-            console.print("[yellow]unmasked export: raw personal data is written; this is logged[/]")
+            console.print(f"[yellow]{_say('unmasked_export')}[/]")
             audit_log(settings.data_dir).record("unmask", reason, command="quarantine --export",
                                                 run=run_id, source=source or "all",
                                                 folder=str(export_dir))
         paths = q.export(settings.data_dir, manifest, load_schemas(settings.schemas_dir),
                          export_dir, unmasked=unmasked, source=source)
         for path in paths:
-            console.print(f"exported: {path}")
+            console.print(f"{_head('exported')}: {path}")
 
 
 audit_app = typer.Typer(no_args_is_help=True, help="the audit log of unmasked views")
@@ -534,7 +559,7 @@ def audit_verify(data: Path = DataOpt) -> None:
 
     log = audit_log(_settings(None, data_dir=data).data_dir)
     result = log.verify()
-    console.print(f"audit log intact: {result.entries} entries, head {result.head[:16]}… ({log.path})")
+    console.print(_say("audit_intact", entries=result.entries, head=result.head[:16], path=log.path))
 
 
 @audit_app.command("show")
@@ -547,10 +572,7 @@ def audit_show(
     """Who saw unmasked personal data, when, what and why."""
     from pipelines.audit.log import audit_log
 
-    table = Table(title="audit log 查看记录")
-    for col in ("#", "时间 time (UTC)", "账号 user", "操作 action", "命令 command", "批次 run", "内容 what",
-                "理由 reason"):
-        table.add_column(col)
+    table = _table(_head("audit_title"), "seq", "time", "user", "action", "command", "run", "what", "reason")
     for e in audit_log(_settings(None, data_dir=data).data_dir).entries():
         what = dict(e.get("what") or {})
         if (household and what.get("household") != household) or (user and e.get("user") != user):
@@ -566,33 +588,31 @@ def show_summary(manifest: dict, flags: list[dict]) -> None:
     """Flags by tier and by district, and what each source sent (no personal data)."""
     from pipelines.standardize.counties import region_name
 
-    sources = Table(title=f"数据来源 sources · run {manifest['run_id']} · month {manifest['month']}")
-    for col in ("来源 source", "截至 as of", "天数 age (days)", "时效 limit", "读入 rows in", "合格 clean",
-                "隔离 quarantined", "平衡 balanced"):
-        sources.add_column(col, justify="left" if col.split()[0] in ("来源", "截至", "时效") else "right")
+    counts = ("age", "rows_in", "clean", "quarantined", "balanced")
+    sources = _table(_head("sources_title", run=manifest["run_id"], month=manifest["month"]),
+                     "source", "as_of", "limit", *counts, right=counts)
     for name, c in manifest["sources"].items():
         if not c.get("as_of"):  # no extract for the month: said, not skipped
-            sources.add_row(name, "[yellow]none 无数据[/]", "", "", "", "", "", "")
+            sources.add_row(name, f"[yellow]{_word('none')}[/]", "", "", "", "", "", "")
             continue
         f = c.get("freshness") or {}
-        sources.add_row(name, c["as_of"], str(f.get("age_days", "")),
-                        f"{f['max_age_months']} mo (≥ {f['oldest_as_of']})" if f else "",
-                        str(c["rows_in"]), str(c["rows_clean"]), str(c["rows_quarantined"]),
-                        "yes" if c["balanced"] else "NO")
+        sources.add_row(name, c["as_of"],
+                        _word("months", n=f["max_age_months"], oldest=f["oldest_as_of"]) if f else "",
+                        str(f.get("age_days", "")), str(c["rows_in"]), str(c["rows_clean"]),
+                        str(c["rows_quarantined"]), _word("yes") if c["balanced"] else _word("no"))
     console.print(sources)
-    by_code = Table(title=f"疑点分级 flags by tier · {len(flags)} points for review (疑点), not decisions")
-    for col in ("级别 tier", "疑点代码 flag code", "疑点数 flags", "临界 borderline"):
-        by_code.add_column(col)
+    by_code = _table(_head("flags_title", n=len(flags)), "tier", "flag_code", "flags", "borderline",
+                     right=("flags", "borderline"))
     counter = Counter((f["tier"], f["flag_code"]) for f in flags)
     borderline = Counter((f["tier"], f["flag_code"]) for f in flags if f["borderline"])
     from pipelines.flags import TIER_ORDER
 
     for (tier, code), n in sorted(counter.items(), key=lambda x: (TIER_ORDER.get(x[0][0], 9), x[0][1])):
-        by_code.add_row(f"{TIER_ZH.get(tier, tier)} ({tier})", code, str(n), str(borderline[(tier, code)]))
+        shown = tier if _LANG[0] == "en" else f"{TIER_ZH.get(tier, tier)} ({tier})"
+        by_code.add_row(shown, code, str(n), str(borderline[(tier, code)]))
     console.print(by_code)
-    by_region = Table(title="各区县疑点家庭 flagged households by district")
-    for col in ("区划 region", "区县 district", "疑点家庭 households flagged", "疑点数 flags"):
-        by_region.add_column(col)
+    by_region = _table(_head("regions_title"), "region", "district", "households_flagged", "flags",
+                       right=("households_flagged", "flags"))
     regions: dict[str, set] = {}
     nflags: Counter = Counter()
     for f in flags:
@@ -604,5 +624,4 @@ def show_summary(manifest: dict, flags: list[dict]) -> None:
     leads = manifest.get("stages", {}).get("possibly_eligible")
     if leads is not None:
         signs = ", ".join(f"{k} {v}" for k, v in leads.get("by_sign", {}).items()) or "—"
-        console.print(f"漏保 leads, possibly eligible (not enrolled, for outreach): {leads['rows']} households "
-                      f"({signs}) → possibly_eligible.parquet")
+        console.print(_say("leads", rows=leads["rows"], signs=signs))

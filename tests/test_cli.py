@@ -80,3 +80,33 @@ def test_error_messages_keep_their_brackets():
     with cli.console.capture() as captured, pytest.raises(typer.Exit):
         cli._fail(InputError("x rejected [expect_column_values_to_not_be_null on status]"))
     assert "[expect_column_values_to_not_be_null on status]" in captured.get()
+
+
+def test_messages_are_bilingual_for_staff_and_english_on_request(tmp_path):
+    db = tmp_path / "bank.db"
+    with sqlite3.connect(db) as con:
+        con.execute("create table deposits (账号 text, 余额 real)")
+        con.executemany("insert into deposits values (?, ?)", [(f"62{i:08d}", 1.0) for i in range(3)])
+    pull = ["pull", "--source", "bank_deposits", "--url", f"sqlite:///{db}", "--table", "deposits",
+            "--as-of", "2025-06-30", "--data", str(tmp_path)]
+    zh = runner.invoke(app, pull)
+    assert zh.exit_code == 0, zh.output
+    assert "已拉取 3 行" in zh.output and "pulled 3 rows" in zh.output
+    en = runner.invoke(app, ["--lang", "en", *pull])
+    assert en.exit_code == 0 and "pulled 3 rows" in en.output and "已拉取" not in en.output
+    refused = runner.invoke(app, ["--lang", "en", "pull", "--source", "nope", "--url", "sqlite:///x.db",
+                                  "--table", "t", "--as-of", "2025-06-30", "--data", str(tmp_path)])
+    assert refused.exit_code == 2 and refused.output.startswith("error:"), refused.output
+    again = runner.invoke(app, pull[:1] + ["--source", "nope"] + pull[3:])  # the default is zh again
+    assert again.exit_code == 2 and again.output.startswith("错误 error:"), again.output
+
+
+def test_every_cli_message_has_both_languages_with_the_same_blanks():
+    import string
+
+    from pipelines.review.messages import CLI
+
+    for key, (zh, en) in CLI.items():
+        assert zh and en, key
+        blanks = [{f for _, f, _, _ in string.Formatter().parse(text) if f} for text in (zh, en)]
+        assert blanks[0] == blanks[1], key

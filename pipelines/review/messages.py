@@ -223,9 +223,77 @@ DATA_DOCS: dict[str, Pair] = {  # the run's index of the Great Expectations Data
     "title": ("数据质量报告", "Data Docs"),
 }
 
+CLI: dict[str, Pair] = {  # what `welfare-verify` prints (its help texts stay English)
+    "error": ("错误", "error"),
+    "warning": ("警告", "warning"),
+    "outputs": ("输出", "outputs"),
+    "saved": ("已保存", "saved"),
+    "report": ("报告", "report"),
+    "reports": ("核对报告", "reports"),
+    "exported": ("已导出", "exported"),
+    "ground_truth": ("基准：本月应提出 {flags} 个疑点（{month}）",
+                     "ground truth: {flags} flags a perfect engine would raise for {month}"),
+    "applications": ("{day} 收到 {applications} 份申请（{members} 人）；疑点 {flags} 个",
+                     "{applications} applications ({members} members) received on {day}; "
+                     "{flags} points for review"),
+    "unmasked_case": ("未脱敏案卷：显示原始个人信息；本次查看已记录",
+                      "unmasked case file: raw personal data is shown; this view is logged"),
+    "unmasked_reports": ("未脱敏报告：显示原始个人信息；每次查看均记录",
+                         "unmasked reports: raw personal data is shown; each view is logged"),
+    "unmasked_export": ("未脱敏导出：写出原始个人信息；本次导出已记录",
+                        "unmasked export: raw personal data is written; this is logged"),
+    "lookalikes": ("相似非问题户 {planted} 户，误报 {flagged} 户",
+                   "look-alikes planted: {planted}, wrongly flagged: {flagged}"),
+    "leads_scored": ("漏保线索：植入 {listed}/{planted} 户列出，相似户 {lookalikes_listed}/{lookalikes} 户列出，"
+                     "其他 {other} 户列出",
+                     "漏保 leads (possibly eligible): {listed} of {planted} planted listed, "
+                     "{lookalikes_listed} of {lookalikes} look-alikes listed, {other} other households listed"),
+    "leads": ("漏保线索（可能符合条件、未纳入保障，供主动发现）：{rows} 户（{signs}）→ possibly_eligible.parquet",
+              "漏保 leads, possibly eligible (not enrolled, for outreach): {rows} households ({signs}) "
+              "→ possibly_eligible.parquet"),
+    "pulled": ("已拉取 {rows} 行，写入 {dest}", "pulled {rows} rows into {dest}"),
+    "audit_intact": ("查看记录完整：{entries} 条，末条哈希 {head}…（{path}）",
+                     "audit log intact: {entries} entries, head {head}… ({path})"),
+    "link_sizes": ("左表 {left} 行 × 右表 {right} 行；比较 {pairs} 对（另按身份证号 {by_id} 对）；{seconds} 秒",
+                   "left {left} × right {right} rows; pairs compared {pairs} (+ {by_id} by ID); {seconds} s"),
+    "whatif_changes": ("状态变化：{hh_changed}/{hh} 户，{people_changed}/{people} 人；月保障金 {before} → {after}"
+                       "（变化 {change} 元）",
+                       "status changes: {hh_changed} of {hh} households, {people_changed} of {people} people; "
+                       "monthly benefit computed {before} → {after} (change {change} yuan)"),
+    # table titles and column headers
+    "scores": ("{part}：精确率 / 召回率 / F1", "{part}: precision / recall / F1"),
+    "links_title": ("匹配 links：{name}", "links: {name}"),
+    "name": ("名称", "name"), "predicted": ("预测", "predicted"), "actual": ("实际", "actual"),
+    "true_positives": ("命中", "true positives"), "precision": ("精确率", "precision"),
+    "recall": ("召回率", "recall"), "f1": ("F1", "F1"), "method": ("方法", "method"),
+    "links": ("匹配数", "links"),
+    "moves_title": ("状态变化", "status changes"),
+    "from": ("原状态", "from"), "to": ("新状态", "to"), "households": ("户数", "households"),
+    "people": ("人数", "people"), "benefit_change": ("保障金变化", "benefit change"),
+    "districts_title": ("分区县：户数与人数，Δ 为状态变化；月保障金变化（元）",
+                        "by district: households and people, Δ = status changes; monthly benefit change, yuan"),
+    "district": ("区县", "district"),
+    "quarantine_title": ("隔离数据 · 批次 {run}", "quarantine · run {run}"),
+    "source": ("来源", "source"), "reason": ("原因", "reason"), "rows": ("行数", "rows"),
+    "audit_title": ("查看记录", "audit log"),
+    "seq": ("#", "#"), "time": ("时间 (UTC)", "time (UTC)"), "user": ("账号", "user"),
+    "action": ("操作", "action"), "command": ("命令", "command"), "run": ("批次", "run"),
+    "what": ("内容", "what"),
+    "sources_title": ("数据来源 · 批次 {run} · 月份 {month}", "sources · run {run} · month {month}"),
+    "as_of": ("截至", "as of"), "age": ("天数", "age (days)"), "limit": ("时效", "limit"),
+    "rows_in": ("读入", "rows in"), "clean": ("合格", "clean"), "quarantined": ("隔离", "quarantined"),
+    "balanced": ("平衡", "balanced"), "none": ("无数据", "none"), "yes": ("是", "yes"), "no": ("否", "NO"),
+    "months": ("{n} 个月 ≥ {oldest}", "{n} mo ≥ {oldest}"),
+    "flags_title": ("疑点分级 · {n} 个疑点，供审核，不是决定", "flags by tier · {n} points for review, not decisions"),
+    "tier": ("级别", "tier"), "flag_code": ("疑点代码", "flag code"), "flags": ("疑点数", "flags"),
+    "borderline": ("临界", "borderline"),
+    "regions_title": ("各区县疑点家庭", "flagged households by district"),
+    "region": ("区划", "region"), "households_flagged": ("疑点家庭", "households flagged"),
+}
+
 CATALOGUE: dict[str, dict[str, Pair]] = {
     "trace": TRACE, "confidence": CONFIDENCE_WORDS, "tier": TIER, "case": CASE, "report": REPORT,
-    "cell": CELL, "summary": SUMMARY, "data_docs": DATA_DOCS,
+    "cell": CELL, "summary": SUMMARY, "data_docs": DATA_DOCS, "cli": CLI,
 }
 LANGS = ("zh", "en")
 
@@ -249,3 +317,22 @@ def by_lang(table: dict[str, Pair]) -> dict[str, dict[str, str]]:
 TEXT = by_lang(TRACE)
 CONFIDENCE = by_lang(CONFIDENCE_WORDS)
 TIERS = {"zh": by_lang(TIER)["zh"]}
+
+
+def say(key: str, lang: str, **values) -> str:
+    """A CLI message of the "cli" table in `lang`: the Chinese with the English beside (zh), or
+    the English alone (en); `values` fill its {placeholders}."""
+    zh, en = CLI[key]
+    if lang == "en":
+        return en.format(**values)
+    zh, en = zh.format(**values), en.format(**values)
+    return zh if zh == en else f"{zh}  {en}"
+
+
+def head(key: str, lang: str, **values) -> str:
+    """A table title or column header of the "cli" table: "中文 English" (zh) or the English (en)."""
+    zh, en = CLI[key]
+    if lang == "en":
+        return en.format(**values)
+    zh, en = zh.format(**values), en.format(**values)
+    return zh if zh == en else f"{zh} {en}"
