@@ -17,6 +17,7 @@ from pipelines.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 _MASTER = re.compile(r"^(local(\[(\*|\d+)(,\d+)?\])?|spark://\S+|yarn|k8s://\S+|mesos://\S+)$")
+_REMOTE = re.compile(r"^sc://[^\s/;:]+(:\d{1,5})?(/;\S*)?/?$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -47,6 +48,9 @@ class Settings(BaseSettings):
                            description="root of landing/, raw/, clean/, runs/, truth/")
     spark_master: str = Field("local[*]", description="Spark master URL: local[*] or spark://host:port")
     spark_driver_memory: str = Field("4g", description="driver memory for local mode")
+    spark_remote: str | None = Field(
+        None, description="a Spark Connect server, sc://host:port: the Spark stages run there, "
+        "not in this process (`make airflow` starts one: pipelines/jobs/connect_server.py)")
     shuffle_partitions: int = Field(8, ge=1, le=100_000)
     rules_dir: Path = Field(default_factory=lambda: _default_dir("rules"))
     schemas_dir: Path = Field(default_factory=lambda: _default_dir("schemas"))
@@ -72,6 +76,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "expected local, local[N], local[*], spark://host:port, yarn or k8s://..."
             )
+        return value
+
+    @field_validator("spark_remote")
+    @classmethod
+    def _remote(cls, value: str | None) -> str | None:
+        if not value:
+            return None  # an empty WV_SPARK_REMOTE: Spark in this process
+        if not _REMOTE.match(value):
+            raise ValueError("expected a Spark Connect URL, sc://host:port (e.g. sc://localhost:15002)")
         return value
 
     @field_validator("month")

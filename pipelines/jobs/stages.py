@@ -25,6 +25,9 @@ MONTHLY_OUTPUTS = ["links", "link_model.json", "person_ids.parquet", "duplicates
                    "households", "decisions", "policy.json", "flags/flags.parquet",
                    "possibly_eligible.parquet"]
 APPLICATION_OUTPUTS = ["applicants.parquet", "roster", *MONTHLY_OUTPUTS[:-1]]
+# settings that say where the run's files and its Spark were, not what it computed: a run on a
+# Spark Connect server writes the manifest a run in one process writes
+UNRECORDED = ("data_dir", "rules_dir", "schemas_dir", "spark_remote")
 KEEP = ("access_log.jsonl",)  # the unmasked views of runs before the audit log (<data>/audit/)
 PENDING = ("received", "under_review", "public_notice")  # applications not yet decided
 
@@ -354,8 +357,7 @@ def publish(ctx: RunContext) -> dict[str, Any]:
         "run_id": ctx.run_id,
         "month": ctx.month,
         "engine_version": engine_version(),
-        "settings": {k: v for k, v in ctx.settings.public_dict().items()
-                     if k not in ("data_dir", "rules_dir", "schemas_dir")},
+        "settings": {k: v for k, v in ctx.settings.public_dict().items() if k not in UNRECORDED},
         "ruleset": ruleset_record(_ruleset(ctx)),
         "inputs": [e.as_dict() for e in extracts],
         "sources": _sources_manifest(ctx, outcomes),
