@@ -14,6 +14,7 @@ from pyspark.sql.types import StringType
 
 from pipelines.link import fellegi_sunter as fs
 from pipelines.link.config import LinkConfig
+from pipelines.spark import pandas_udf
 from pipelines.standardize import names
 from pipelines.standardize.name_parts import former_names, pinyin_tokens
 from pipelines.standardize.spark import fast_id18
@@ -32,7 +33,7 @@ AGREEMENT_TO_LEVEL = {
     "former": "former",
     "conflict": "else",
 }
-@F.pandas_udf(StringType())
+@pandas_udf(StringType())
 def name_agreement_udf(a: pd.Series, b: pd.Series, former: pd.Series) -> pd.Series:
     """names.name_agreement, then two readings it leaves as conflict: the same pinyin in
     another order (a bank's "SANFENG ZHANG") and a former name (曾用名) of the left person."""

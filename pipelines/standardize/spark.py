@@ -28,6 +28,7 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
+from pipelines.spark import pandas_udf
 from pipelines.standardize import dates, ids, names
 
 # Arrow UDF forms of phones, addresses, regions, name structure and the 18-digit ID,
@@ -473,19 +474,19 @@ def with_parsed_date(df: DataFrame, col: str, out: str, reason_col: str | None =
 # -------------------------------------------------------------------------------- names
 
 
-@F.pandas_udf(StringType())
+@pandas_udf(StringType())
 def simplified_key_udf(values: pd.Series) -> pd.Series:
     """names.simplified_key per row (Arrow batches; OpenCC has no Spark equivalent)."""
     return pd.Series([names.simplified_key(v) for v in values], index=values.index, dtype=object)
 
 
-@F.pandas_udf(StringType())
+@pandas_udf(StringType())
 def pinyin_key_udf(values: pd.Series) -> pd.Series:
     """names.pinyin_key per row."""
     return pd.Series([names.pinyin_key(v) for v in values], index=values.index, dtype=object)
 
 
-@F.pandas_udf(StringType())
+@pandas_udf(StringType())
 def name_agreement_udf(a: pd.Series, b: pd.Series) -> pd.Series:
     """names.name_agreement per row pair."""
     out = [names.name_agreement(x, y) for x, y in zip(a, b, strict=True)]

@@ -28,6 +28,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
+from pipelines.spark import pandas_udf
 from pipelines.standardize import addresses, names, phones, regions
 from pipelines.standardize.ids import (
     CHECK_CHARS,
@@ -102,7 +103,7 @@ def _rows(
 # ------------------------------------------------------------------------------ phones
 
 
-@F.pandas_udf(PHONE_SCHEMA)
+@pandas_udf(PHONE_SCHEMA)
 def _phone_udf(values: pd.Series) -> pd.DataFrame:
     return _rows(
         values, phones.standardize_phone, PHONE_COLUMNS, (None, None, False, "not_a_number")
@@ -117,7 +118,7 @@ def phone_struct(col: Column | str) -> Column:
 # --------------------------------------------------------------------------- addresses
 
 
-@F.pandas_udf(ADDRESS_SCHEMA)
+@pandas_udf(ADDRESS_SCHEMA)
 def _address_udf(values: pd.Series) -> pd.DataFrame:
     return _rows(
         values, addresses.normalize_address, ADDRESS_COLUMNS, (None, None, False, "missing")
@@ -142,12 +143,12 @@ def _day(value: Any) -> datetime.date | None:
     return value if isinstance(value, datetime.date) else None
 
 
-@F.pandas_udf(REGION_SCHEMA)
+@pandas_udf(REGION_SCHEMA)
 def _region_udf(values: pd.Series) -> pd.DataFrame:
     return _rows(values, regions.standardize_region, REGION_COLUMNS, _REGION_FAILED)
 
 
-@F.pandas_udf(REGION_SCHEMA)
+@pandas_udf(REGION_SCHEMA)
 def _region_on_udf(values: pd.Series, days: pd.Series) -> pd.DataFrame:
     out = []
     for value, day in zip(values, days, strict=True):
@@ -193,25 +194,25 @@ def _lists(values: pd.Series, fn: Callable[[Any], tuple[str, ...]]) -> pd.Series
     return pd.Series(out, index=values.index, dtype=object)
 
 
-@F.pandas_udf(StringType())
+@pandas_udf(StringType())
 def variant_key_udf(values: pd.Series) -> pd.Series:
     """names.variant_key per row."""
     return _strings(values, names.variant_key)
 
 
-@F.pandas_udf(ArrayType(StringType()))
+@pandas_udf(ArrayType(StringType()))
 def pinyin_tokens_udf(values: pd.Series) -> pd.Series:
     """pinyin_tokens per row, as an array (empty for a missing name)."""
     return _lists(values, pinyin_tokens)
 
 
-@F.pandas_udf(ArrayType(StringType()))
+@pandas_udf(ArrayType(StringType()))
 def former_names_udf(values: pd.Series) -> pd.Series:
     """former_names per row, as an array (empty when there are none)."""
     return _lists(values, former_names)
 
 
-@F.pandas_udf(NAME_PARTS_SCHEMA)
+@pandas_udf(NAME_PARTS_SCHEMA)
 def _name_parts_udf(values: pd.Series) -> pd.DataFrame:
     out = []
     for value in values:
@@ -256,7 +257,7 @@ def id18_batch(values: pd.Series) -> pd.Series:
     return out.astype(object).where(out.notna(), None)
 
 
-@F.pandas_udf(StringType())
+@pandas_udf(StringType())
 def _id18_udf(values: pd.Series) -> pd.Series:
     return id18_batch(values)
 
