@@ -78,11 +78,26 @@ def canonical_parquet(src: Path, target: Path) -> None:
     may run in separate Airflow tasks or spark-submits). Spark's own schema metadata is kept.
     """
     source = pq.ParquetFile(src)
-    with pq.ParquetWriter(target, source.schema_arrow, compression="snappy") as writer:
+    with pq.ParquetWriter(target, default_collation(source.schema_arrow), compression="snappy") as writer:
         for i in range(source.num_row_groups):
             writer.write_table(source.read_row_group(i))
     source.close()
     src.unlink()
+
+
+SPARK_SCHEMA = b"org.apache.spark.sql.parquet.row.metadata"
+
+
+def default_collation(schema: pa.Schema) -> pa.Schema:
+    """Spark's schema metadata with the default collation unnamed. Spark Connect's Python client
+    names the collation of every string type it sends (a UDF's result, a mapInPandas schema), so
+    on a Connect server those columns are `string collate UTF8_BINARY`: the same type as `string`,
+    which they are in process, but other bytes in the footer."""
+    meta = schema.metadata or {}
+    spark = meta.get(SPARK_SCHEMA, b"")
+    if b'"string collate UTF8_BINARY"' not in spark:
+        return schema
+    return schema.with_metadata({**meta, SPARK_SCHEMA: spark.replace(b'"string collate UTF8_BINARY"', b'"string"')})
 
 
 def write_spark(df, target: Path, order_by: list[str], partitions: int = 1) -> int:
