@@ -43,13 +43,20 @@ demo: check-java install
 
 # Airflow on this machine: `airflow standalone` (scheduler, API server and UI on :8080, SQLite) with
 # the project's DAGs and a project-local AIRFLOW_HOME; the DAGs read and write $(DEMO_DATA).
+# The Spark stages run on one Spark Connect server (pipelines/jobs/connect_server.py) started first,
+# on a free loopback port, and stopped when Airflow ends: on Ctrl-C, a failure or a normal exit.
 AIRFLOW_HOME ?= $(CURDIR)/.airflow
 AIRFLOW_PORT ?= 8080
+CONNECT := $(PY) -m pipelines.jobs.connect_server
 airflow: check-java install
 	@mkdir -p $(AIRFLOW_HOME) $(DEMO_DATA)
+	@set -e; export WV_DATA_DIR=$(abspath $(DEMO_DATA)); \
+	trap '$(CONNECT) stop' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	server=$$($(CONNECT) start --shell); eval "$$server"; \
+	echo "Spark Connect server: $$WV_SPARK_REMOTE (stopped when Airflow ends)"; \
 	AIRFLOW_HOME=$(AIRFLOW_HOME) AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
-	AIRFLOW__API__PORT=$(AIRFLOW_PORT) WV_DATA_DIR=$(abspath $(DEMO_DATA)) \
+	AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
 	PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/airflow standalone
 
 lint: $(DEV_STAMP)

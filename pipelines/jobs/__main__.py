@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         from pyspark import SparkConf
 
         overrides["spark_master"] = SparkConf().get("spark.master", "local[*]")
+        overrides["spark_remote"] = ""  # the session is spark-submit's, not a Connect server's
     try:
         settings = load_settings(args.config, data_dir=args.data, month=args.month, **overrides)
         ctx = RunContext(settings, args.run_id, args.kind, args.day or None)

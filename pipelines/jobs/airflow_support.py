@@ -6,10 +6,14 @@ and Airflow parses them often. Spark, Great Expectations and the engine load ins
 Configuration (environment, read when the DAGs are parsed):
 - `WV_DATA_DIR`: the data directory (default `<project>/data/demo`, where `make demo` writes);
 - `WV_SCHEMAS_DIR`: the registry schemas (default `<project>/schemas`): one source per schema;
+- `WV_SPARK_REMOTE`: a Spark Connect server, `sc://host:port` (`make airflow` starts one and sets
+  it, with its token in SPARK_CONNECT_AUTHENTICATE_TOKEN: pipelines/jobs/connect_server.py). Set,
+  the Spark stages run on that long-lived server and no task starts a JVM; unset, each Spark task
+  starts Spark in its own process, in local mode;
 - `WV_AIRFLOW_SPARK_CONN`: an Airflow connection id of a Spark cluster (e.g. `spark_cluster`,
-  with `AIRFLOW_CONN_SPARK_CLUSTER=spark://host:7077`). Unset, the Spark stages run in the task's
-  own process in local mode; set, they run through SparkSubmitOperator with
-  `pipelines/jobs/__main__.py` as the application — the same stage functions either way;
+  with `AIRFLOW_CONN_SPARK_CLUSTER=spark://host:7077`). Set, the Spark stages run through
+  SparkSubmitOperator with `pipelines/jobs/__main__.py` as the application (WV_SPARK_REMOTE is
+  then not used) — the same stage functions on every path;
 - `WV_EXTRACT_WAIT_HOURS`: how long each source's pull waits, from the run's date, for an extract
   fresh enough for the month (its schema's `freshness:`) before the task fails (default 72; 0
   fails a stale source at once).
@@ -159,6 +163,9 @@ def run(stage: str, plan: dict[str, Any], source: str | None = None) -> Any:
         return run_stage(stage, ctx, source, spark=spark)
     except EngineError as exc:
         raise AirflowFailException(str(exc)) from exc
+    finally:
+        if spark is not None and ctx.settings.spark_remote:
+            spark.stop()  # the server frees what the task's session cached and checkpointed
 
 
 def pull_when_fresh(plan: dict[str, Any], source: str, run_after: Any, now: Any = None) -> bool:
