@@ -143,17 +143,24 @@ def contributions(clean: dict[str, DataFrame], links: DataFrame, period: Period,
                   duplicates: DataFrame | None = None) -> DataFrame:
     """Every linked record that adds to a household fact for the period (and, given the roster's
     duplicates, every other enrolment of a member)."""
+    # Each input used by several parts is materialized once (localCheckpoint): inlined, the
+    # plan repeated every registry's join and ID standardization in each part that read it
+    # (hundreds of scans and Python evaluations), and planning it alone took longer than
+    # running it at the demo's size.
     accepted = links.where(F.col("method") != "clerical").select(
         "person_key", "household_id", "source", F.col("source_record_key").alias("record_key"),
         "method", "score", "evidence",
-    )
+    ).localCheckpoint()
+    joined: dict[str, DataFrame] = {}
 
     def linked(source: str) -> DataFrame | None:
         if source not in clean:
             return None
-        return clean[source].join(
-            accepted.where(F.col("source") == source).drop("source"), "record_key"
-        )
+        if source not in joined:
+            joined[source] = clean[source].join(
+                accepted.where(F.col("source") == source).drop("source"), "record_key"
+            ).localCheckpoint()
+        return joined[source]
 
     end, start = F.lit(period.end), F.lit(period.start)
     person = F.col("person_key")

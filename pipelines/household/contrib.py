@@ -89,4 +89,5 @@ def deceased_ids(hukou: DataFrame | None, cremation: DataFrame | None, end) -> D
     return (
         reduce(DataFrame.unionByName, parts).where(F.col("_id18").isNotNull())
         .groupBy("_id18").agg(F.min("death_source").alias("death_source"))
+        .localCheckpoint()  # few rows, read by the property and the marriage parts
     )

@@ -123,12 +123,14 @@ def marriage_contributions(
     row with a member of the same household is enough to call the spouse declared, since a
     flag would then rest on an identity doubt that the identity tier already raises;
     `roster_active` the roster's active rows (household_id, member_no, id_number)."""
-    regs = _registrations(marriage, period)
-    members = _members(roster_active)
+    regs = _registrations(marriage, period).localCheckpoint()  # read by eight joins below
+    members = _members(roster_active).localCheckpoint()
     every = _marriage_links(links).join(
         members.select("person_key", "household_id"), ["person_key", "household_id"], "left_semi"
-    )
-    linked = regs.join(every.where(F.col("method") != "clerical"), "record_key")
+    ).localCheckpoint()
+    # each frame read by several joins below is materialized once: inlined, the plan grew to
+    # hundreds of exchanges (every reuse repeats its whole subtree)
+    linked = regs.join(every.where(F.col("method") != "clerical"), "record_key").localCheckpoint()
     married = linked.where((F.col("event") == MARRIAGE) & F.col("_spouse18").isNotNull())
 
     # ended: a divorce of the same pair on or after the marriage, by IDs or by the member's link
@@ -154,6 +156,7 @@ def marriage_contributions(
     if dead is not None:
         dead = dead.select(F.col("_id18").alias("_spouse18"))
         current = current.join(dead, "_spouse18", "left_anti")
+    current = current.localCheckpoint()
 
     # where the spouse is enrolled: by the link of the certificate's other row, or by their ID
     rows = current.select("record_key", "certificate_no", "party", "_spouse18").distinct()
@@ -176,6 +179,7 @@ def marriage_contributions(
         spouse_at = spouse_at.unionByName(
             rows.join(known, "_spouse18").select("record_key", "_where", F.lit(True).alias("_sure"))
         )
+    spouse_at = spouse_at.localCheckpoint()
     # where the member is enrolled: every household the member's row is linked to. A member
     # enrolled twice (DUPLICATE_ENROLMENT) living with the spouse in one household has no
     # spouse missing from the other: that difference is the double enrolment itself.
