@@ -47,7 +47,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=lambda: default_data_dir(),
                            description="root of landing/, raw/, clean/, runs/, truth/")
     spark_master: str = Field("local[*]", description="Spark master URL: local[*] or spark://host:port")
-    spark_driver_memory: str = Field("4g", description="driver memory for local mode")
+    spark_driver_memory: str = Field(
+        "auto", description="driver memory for local mode: auto (40 % of this machine's memory, "
+        "pipelines/sizing.py) or a size such as 6g")
     spark_remote: str | None = Field(
         None, description="a Spark Connect server, sc://host:port: the Spark stages run there, "
         "not in this process (`make airflow` starts one: pipelines/jobs/connect_server.py)")
@@ -77,6 +79,13 @@ class Settings(BaseSettings):
                 "expected local, local[N], local[*], spark://host:port, yarn or k8s://..."
             )
         return value
+
+    @field_validator("spark_driver_memory")
+    @classmethod
+    def _driver_memory(cls, value: str) -> str:
+        from pipelines.sizing import valid_memory
+
+        return valid_memory(value)
 
     @field_validator("spark_remote")
     @classmethod

@@ -21,3 +21,7 @@ class InputError(EngineError):
 
 class EnvironmentProblem(EngineError):
     """Something the machine lacks (Java, a directory), said in one line."""
+
+
+class ResourceProblem(EngineError):
+    """A run that ran out of memory or disk: what ran out and the setting to change, in one paragraph."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from pipelines.config import Settings
 from pipelines.errors import EnvironmentProblem
 from pipelines.paths import owner_only, secure_dir
+from pipelines.sizing import driver_memory
 
 
 def require_java() -> None:
@@ -67,7 +68,7 @@ def driver_conf(settings: Settings, log: Path, scratch: Path | None) -> dict[str
         "spark.executor.extraJavaOptions": "-Duser.timezone=Asia/Shanghai",
     }
     if scratch is not None:
-        conf["spark.driver.memory"] = settings.spark_driver_memory
+        conf["spark.driver.memory"] = driver_memory(settings.spark_driver_memory)
         conf["spark.local.dir"] = str(scratch)
     return conf
 

@@ -65,4 +65,15 @@ def run_stage(stage: str, ctx: RunContext, source: str | None = None, spark=None
 
             spark = get_spark(ctx.settings, app_name=f"welfare-verify {ctx.run_id} {stage}")
         args.insert(0, spark)
-    return function(*args)
+    try:
+        return function(*args)
+    except Exception as exc:
+        from pipelines.sizing import memory_advice, out_of_memory
+
+        if not out_of_memory(exc):
+            raise
+        from pipelines.errors import ResourceProblem
+
+        settings = ctx.settings
+        raise ResourceProblem(memory_advice(stage, settings.spark_driver_memory,
+                                            settings.spark_master)) from None
