@@ -1,6 +1,7 @@
 """Airflow runs for the DAG tests: a temporary AIRFLOW_HOME with SQLite, the project's DAGs, and
 `dag.test()` in a subprocess (tests/orchestration/harness.py) so each run has its own configuration.
-A Spark standalone master and worker on loopback, from the pyspark package, for the cluster path.
+A Spark standalone master and worker on loopback, from the pyspark package, for the cluster path;
+a Spark Connect server on loopback, from the pyspark package, for the tasks' long-lived Spark.
 """
 
 from __future__ import annotations
@@ -67,6 +68,22 @@ class DagRun:
                 if k == task_id or k.startswith(task_id + "[")}
 
 
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory) -> Path:
+    """The DAG tests' month: 40 generated households, seed 31, July 2025. A test that must not
+    share its run folder with another copies the landing files (copy_landing)."""
+    from pipelines.synth import SynthConfig, generate
+
+    data = tmp_path_factory.mktemp("dag_data")
+    generate(SynthConfig(households=40, seed=31, month="2025-07"), data, PROJECT_ROOT / "rules")
+    return data
+
+
+def copy_landing(generated: Path, to: Path) -> Path:
+    shutil.copytree(generated / "landing", to / "landing")
+    return to
+
+
 def run_dag(home: Path, data: Path, dag_id: str, conf: dict, **env: str) -> DagRun:
     done = subprocess.run(
         [sys.executable, str(HARNESS), dag_id, json.dumps(conf)],
@@ -129,3 +146,23 @@ def _run_cluster(spark_class, env, port, procs, master_log, worker_log, work):
             except subprocess.TimeoutExpired:
                 p.kill()
         shutil.rmtree(work / "worker", ignore_errors=True)
+
+
+# ----------------------------------------------------------------- Spark Connect on loopback
+@pytest.fixture(scope="session")
+def connect_server(tmp_path_factory):
+    """A Spark Connect server (local[2], one shuffle partition, 2 GB, as the tests' own session)
+    on a free loopback port, its logs and scratch in a data folder of its own; stopped at the end."""
+    from pipelines.config import load_settings
+    from pipelines.jobs import connect_server as cs
+
+    data = tmp_path_factory.mktemp("connect_data")
+    settings = load_settings(data_dir=data, spark_master="local[2]", shuffle_partitions=1,
+                             spark_driver_memory="2g", spark_remote="")
+    server = cs.start(settings)
+    try:
+        yield server
+    finally:
+        assert cs.stop(Path(server.folder)), "the Connect server had ended before its tests did"
+        assert cs.running(Path(server.folder)) is None
+        assert not Path(server.scratch).exists()

@@ -19,10 +19,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.config import PROJECT_ROOT, load_settings
+from pipelines.config import load_settings
 from pipelines.jobs import run_month
-from pipelines.synth import SynthConfig, generate
-from tests.orchestration.conftest import airflow_env, run_dag
+from tests.orchestration.conftest import airflow_env, copy_landing, run_dag
 from tests.runs import outputs, schemas_of
 
 pytestmark = pytest.mark.slow
@@ -40,20 +39,8 @@ CLUSTER_SOURCES = ("roster", "hukou", "disability")  # each Spark stage is one s
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("dag_data")
-    generate(SynthConfig(households=40, seed=31, month=MONTH), data, PROJECT_ROOT / "rules")
-    return data
-
-
-@pytest.fixture(scope="module")
 def schemas(tmp_path_factory) -> Path:
     return schemas_of(tmp_path_factory.mktemp("schemas"), SOURCES)
-
-
-def copy_landing(generated: Path, to: Path) -> Path:
-    shutil.copytree(generated / "landing", to / "landing")
-    return to
 
 
 def test_dagbag_parses_every_dag_fast_with_operations_set(airflow_home, tmp_path):
