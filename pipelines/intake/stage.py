@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
-from functools import reduce
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from pipelines.intake import validate
 from pipelines.intake.gates import GateRejected
 from pipelines.intake.ingest import Extract, extract_files, ingest_file
+from pipelines.intake.output import write_table
 from pipelines.schemas import Schema
 from pipelines.sources.registry import ExtractRecord, ExtractRegistry
-from pipelines.storage import write_spark
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 
 @dataclass
@@ -73,18 +76,22 @@ class SourceOutcome:
         )
 
 
-def read_raw(spark: SparkSession, data_dir: Path, extracts: list[Extract]) -> DataFrame:
-    """The raw rows of the extracts, with their source, as-of date and file."""
-    frames = [
-        spark.read.parquet(str(data_dir / e.raw)).select(
-            "*",
-            F.lit(e.source).alias("_source"),
-            F.lit(e.as_of).alias("_as_of"),
-            F.lit(e.file).alias("_file"),
-        )
-        for e in extracts
-    ]
-    return reduce(DataFrame.unionByName, frames)
+def read_raw(data_dir: Path, extracts: list[Extract]) -> pa.Table:
+    """The raw rows of the extracts, with their source, as-of date and file (a column one raw
+    copy lacks is empty in its rows)."""
+    tables = []
+    for e in extracts:
+        table = pq.read_table(data_dir / e.raw)
+        n = table.num_rows
+        for name, value in (("_source", e.source), ("_as_of", e.as_of), ("_file", e.file)):
+            table = table.append_column(name, pa.repeat(value, n).cast(pa.string()))
+        tables.append(table)
+    return pa.concat_tables(tables, promote_options="default")
+
+
+# columns Spark wrote as required (they were literals or a concatenation), kept so for its readers
+CLEAN_NOT_NULL = frozenset({"record_key", "_source", "_as_of", "_file"})
+QUARANTINE_NOT_NULL = frozenset({"source", "as_of", "file"})
 
 
 def ingest_source(schema: Schema, data_dir: Path, month_end: dt.date) -> SourceOutcome:
@@ -115,9 +122,10 @@ def validate_source(
         return outcome
     as_of = outcome.as_of
     previous = registry.previous_rows(schema.source, as_of)
-    raw = read_raw(spark, data_dir, outcome.extracts)
-    # materialize the typed rows once: the gate, the split and the writes all read them
-    checked = validate.check(raw, schema, dt.date.fromisoformat(as_of)).localCheckpoint(eager=True)
+    raw = read_raw(data_dir, outcome.extracts)
+    # every typed value and check in one pass over the distinct values of each column
+    checked = validate.check(raw, schema, dt.date.fromisoformat(as_of), spark)
+    del raw
     result = gates.validate(
         checked, schema, limits, previous, dt.date.fromisoformat(as_of),
         [e.file for e in outcome.extracts],
@@ -127,12 +135,13 @@ def validate_source(
     if not result.success:
         raise GateRejected(result)
     clean, quarantine = validate.split(checked, schema)
+    del checked
     outcome.clean_path = data_dir / "clean" / schema.source / as_of
-    outcome.rows_clean = write_spark(clean, outcome.clean_path, ["_file", "_row"])
+    outcome.rows_clean = write_table(clean, outcome.clean_path, CLEAN_NOT_NULL)
     quarantine_path = data_dir / "quarantine" / schema.source / as_of
-    outcome.rows_quarantined = write_spark(quarantine, quarantine_path, ["file", "row"])
-    reasons = spark.read.parquet(str(quarantine_path)).groupBy("reason").count().collect()
-    outcome.quarantine_by_reason = {r["reason"]: r["count"] for r in reasons}
+    outcome.rows_quarantined = write_table(quarantine, quarantine_path, QUARANTINE_NOT_NULL)
+    reasons = pc.value_counts(quarantine.column("reason")).to_pylist()
+    outcome.quarantine_by_reason = {r["values"]: r["counts"] for r in reasons}
     for e in outcome.extracts:
         registry.register(
             ExtractRecord(

@@ -1,6 +1,7 @@
 """Validate: raw text rows → typed rows with their problems → clean rows + quarantined rows.
 
-Pure DataFrame → DataFrame functions; the stage runner does the reading and writing.
+Pure Arrow table → table functions; the stage runner does the reading and writing. Each column's
+distinct texts are typed and checked once (`values`), and the rows take the results by index.
 Reason codes are stable: MISSING_REQUIRED, BAD_INT, BAD_DECIMAL, BAD_DATE, BAD_MONTH,
 UNKNOWN_CODE, the row checks of the schema (DATE_OUT_OF_RANGE, NEGATIVE_AMOUNT, OUT_OF_RANGE,
 UNKNOWN_REGION), FIELD_TOO_LONG, UNSAFE_ID, DUPLICATE_ROW, DUPLICATE_KEY, plus the reading
@@ -15,116 +16,30 @@ id columns are checked, because other columns (a 户号, a certificate number ou
 may legitimately hold a slash and their rows hold facts the checks need; a registry whose
 keys themselves hold `/` would see those rows quarantined, counted in the manifest, and its
 key must then be re-encoded at ingest.
+
+Duplicates: among the rows without a problem, the first of each record key (by file, then
+line) is clean; a later one is DUPLICATE_ROW when its raw values are those of the first (the
+non-empty ones, in order), else DUPLICATE_KEY.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from pyspark.sql import Column, DataFrame, Window
-from pyspark.sql import functions as F
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from pipelines.intake import values as V
+from pipelines.intake.values import MAX_FIELD_CHARS, MAX_ID_CHARS, SHOWN_CHARS, UNSAFE_ID  # noqa: F401
 from pipelines.schemas import Check, Schema
-from pipelines.standardize.counties import CHONGQING, RETIRED
-from pipelines.standardize.dates import MAX_DATE, MIN_DATE
-from pipelines.standardize.spark import id_valid_col, parse_date_col
 
-DECIMAL = "decimal(20,2)"
-MAX_FIELD_CHARS = 4000  # no registry field is longer; a longer one is a broken extract
-SHOWN_CHARS = 500  # a quarantined raw value is kept up to this length, with its full length
-MAX_ID_CHARS = 64  # the longest key of any registry (a 不动产权证号) is under 30
 # id-like columns outside the key whose values name files (a household's case file)
 ID_COLUMNS = ("household_id",)
-# Java regex: control, format, surrogate, line and paragraph separator characters; a path
-# separator; a `..`; a leading `.`
-UNSAFE_ID_PATTERN = r"[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}/\\]|\.\.|^\."
-UNSAFE_ID = "UNSAFE_ID"
 QUARANTINE_COLUMNS = ("source", "as_of", "file", "row", "column", "reason", "raw_value")
 META = ("_source", "_as_of", "_file", "_row")
-
-
-# blanks cut from both ends of every value: spaces, tabs (spreadsheets export an ID as text with a
-# leading tab), line ends, no-break and ideographic spaces
-BLANKS = " \t\r\n\u00a0\u3000"
-
-
-def _blank_to_null(raw: Column) -> Column:
-    text = F.btrim(raw, F.lit(BLANKS))
-    return F.when(text == "", F.lit(None)).otherwise(text)
-
-
-def _month(text: Column) -> Column:
-    pattern = r"^(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*月?$"
-    year = F.regexp_extract(text, pattern, 1)
-    mon = F.regexp_extract(text, pattern, 2)
-    ok = (year != "") & (mon.try_cast("int").between(1, 12))
-    return F.when(ok, F.concat_ws("-", year, F.lpad(mon, 2, "0")))
-
-
-# the reason code of a value that does not convert to its column's type
-TYPE_REASONS = {
-    "int": "BAD_INT",
-    "decimal": "BAD_DECIMAL",
-    "date": "BAD_DATE",
-    "month": "BAD_MONTH",
-    "code": "UNKNOWN_CODE",
-}
-
-
-def _typed_value(col, text: Column) -> Column:
-    """The typed value of one column's text (null when it does not convert)."""
-    if col.type == "int":
-        return F.regexp_replace(text, r"\.0+$", "").try_cast("bigint")
-    if col.type == "decimal":
-        return F.regexp_replace(text, r"[,，¥￥\s]", "").try_cast(DECIMAL)
-    if col.type == "date":
-        return _date(text)
-    if col.type == "month":
-        return _month(text)
-    if col.type == "code":
-        pairs = [F.lit(x) for k, v in sorted(col.codes.items()) for x in (k, v)]
-        canonical = F.when(text.isin(sorted(set(col.codes.values()))), text)
-        return F.coalesce(F.create_map(*pairs)[text], canonical)
-    return text
-
-
-def _shown(raw: Column) -> Column:
-    """The raw value as kept in quarantine: long values cut, with their length."""
-    cut = F.concat(F.substring(raw, 1, SHOWN_CHARS), F.lit("…("), F.length(raw).cast("string"), F.lit(" chars)"))
-    return F.when(F.length(raw) > SHOWN_CHARS, cut).otherwise(raw)
-
-
-def _date(text: Column) -> Column:
-    """Dates: the usual `YYYY-MM-DD` natively, anything else through the full parser."""
-    iso = F.try_to_date(text, "yyyy-MM-dd")
-    in_range = iso.between(F.lit(MIN_DATE), F.lit(MAX_DATE))
-    fast = text.rlike(r"^\d{4}-\d{2}-\d{2}$") & F.coalesce(in_range, F.lit(False))
-    return F.when(fast, iso).otherwise(parse_date_col(text))
-
-
-def _bound(value: object, as_of: dt.date) -> object:
-    if value == "as_of":
-        return as_of
-    if isinstance(value, str):
-        return dt.date.fromisoformat(value)
-    return value
-
-
-def check_failed(check: Check, value: Column, as_of: dt.date) -> Column | None:
-    """True where a row check fails on a non-null typed value (None for rate checks)."""
-    if check.kind == "non_negative":
-        return value < 0
-    if check.kind in ("date_range", "in_range"):
-        lo, hi = _bound(check.min, as_of), _bound(check.max, as_of)
-        cond = F.lit(False)
-        if lo is not None:
-            cond = cond | (value < F.lit(lo))
-        if hi is not None:
-            cond = cond | (value > F.lit(hi))
-        return cond
-    if check.kind == "region_code":
-        return ~value.isin(sorted(set(CHONGQING) | set(RETIRED)))
-    return None
+RAW_PREFIX = "_raw_"
+PROBLEM = pa.struct([("column", pa.string()), ("reason", pa.string()), ("raw_value", pa.string())])
 
 
 def id_columns(schema: Schema) -> tuple[str, ...]:
@@ -133,146 +48,188 @@ def id_columns(schema: Schema) -> tuple[str, ...]:
     return tuple(n for n in names if schema.column(n).type == "string")
 
 
-def unsafe_id(text: Column) -> Column:
-    """True where a non-null id is not printable, bounded text (see UNSAFE_ID above)."""
-    return text.rlike(UNSAFE_ID_PATTERN) | (F.length(text) > MAX_ID_CHARS)
-
-
-def record_key(schema: Schema) -> Column:
-    return F.concat_ws("|", *[F.coalesce(F.trim(F.col(k)), F.lit("")) for k in schema.key])
-
-
-def check(raw: DataFrame, schema: Schema, as_of: dt.date) -> DataFrame:
-    """Typed values, record key, ID validity of the ID columns, and every problem of each row.
-
-    Two projections, so that each typed value (a date parse is a large expression) is computed
-    once and the checks read the computed column. `_row_ok` is true when a row has no problem;
-    `<column>__id_valid` is the checksum validity of an ID column (null when the ID is empty).
-    """
-    read_error = [
-        (F.col(c) if c in raw.columns else F.lit(None).cast("string")).alias(c)
-        for c in ("_read_error", "_read_raw")
-    ]
-    # A raw copy made before the schema gained an optional column lacks it: it was not in the
-    # file, so it is empty (a missing required column stopped the extract at ingest).
-    absent = [c.name for c in schema.columns if c.name not in raw.columns]
-    if absent:
-        raw = raw.select("*", *[F.lit(None).cast("string").alias(c) for c in absent])
-    first = raw.select(
-        *read_error,
-        *[F.col(c.name).alias(f"_raw_{c.name}") for c in schema.columns],
-        *[_typed_value(c, _blank_to_null(F.col(c.name))).alias(c.name) for c in schema.columns],
-        record_key(schema).alias("record_key"),
-        *[F.col(m) for m in META],
-    )
-    row_checks: dict[str, list[Check]] = {}
-    for chk in schema.checks:
-        row_checks.setdefault(chk.column, []).append(chk)
-    # a line the reader could not split into fields: its reason first, its text as the value
-    problems = [
-        F.when(
-            F.col("_read_error").isNotNull(),
-            F.struct(
-                F.lit(None).cast("string").alias("column"),
-                F.col("_read_error").alias("reason"),
-                _shown(F.col("_read_raw")).alias("raw_value"),
-            ),
-        )
-    ]
-    ids = id_columns(schema)
-    for col in schema.columns:
-        text = _blank_to_null(F.col(f"_raw_{col.name}"))
-        value = F.col(col.name)
-        reason = TYPE_REASONS.get(col.type)
-        why = F.lit(None).cast("string")
-        if reason is not None:
-            why = F.when(text.isNotNull() & value.isNull(), F.lit(reason))
-        if col.required:
-            why = F.coalesce(why, F.when(text.isNull(), F.lit("MISSING_REQUIRED")))
-        if col.name in ids:
-            why = F.coalesce(why, F.when(text.isNotNull() & unsafe_id(text), F.lit(UNSAFE_ID)))
-        too_long = F.length(F.col(f"_raw_{col.name}")) > MAX_FIELD_CHARS
-        why = F.when(too_long, F.lit("FIELD_TOO_LONG")).otherwise(why)
-        for chk in row_checks.get(col.name, ()):
-            failed = check_failed(chk, value, as_of)
-            if failed is not None:
-                why = F.coalesce(why, F.when(value.isNotNull() & failed, F.lit(chk.reason)))
-        problems.append(
-            F.when(
-                why.isNotNull(),
-                F.struct(
-                    F.lit(col.name).alias("column"),
-                    why.alias("reason"),
-                    _shown(F.col(f"_raw_{col.name}")).alias("raw_value"),
-                ),
-            )
-        )
-    checked = first.select(
-        *[F.col(c.name) for c in schema.columns],
-        "record_key",
-        F.xxhash64(*[F.col(f"_raw_{c.name}") for c in schema.columns]).alias("_content"),
-        *[F.col(m) for m in META],
-        F.coalesce(*problems).isNull().alias("_row_ok"),
-        # the list of problems (a higher-order function, slow per row) only for bad rows
-        F.when(
-            F.coalesce(*problems).isNotNull(),
-            F.filter(F.array(*problems), lambda p: p.isNotNull()),
-        ).alias("_problems"),
-    )
-    return with_id_validity(checked, schema)
-
-
 def id_valid_column(id_column: str) -> str:
     return f"{id_column}__id_valid"
 
 
-def with_id_validity(df: DataFrame, schema: Schema) -> DataFrame:
+def record_key(raw: pa.Table, schema: Schema) -> pa.Array:
+    """The key's raw values, spaces cut from both ends, empty for none, joined by `|`."""
+    parts = [pc.fill_null(pc.utf8_trim(_column(raw, k), " "), "") for k in schema.key]
+    if len(parts) == 1:
+        return parts[0]
+    return pc.binary_join_element_wise(*parts, "|")
+
+
+def _column(table: pa.Table, name: str) -> pa.Array:
+    if name not in table.column_names:
+        return pa.nulls(table.num_rows, pa.string())
+    return table.column(name).combine_chunks()
+
+
+def check(raw: pa.Table, schema: Schema, as_of: dt.date, spark=None) -> pa.Table:
+    """Typed values, record key, ID validity of the ID columns, and every problem of each row.
+
+    `raw` holds the schema's columns as text (a column absent from an older raw copy is empty:
+    it was not in the file), `_row`, the reader's `_read_error`/`_read_raw` when present, and
+    `_source`, `_as_of`, `_file`. `_row_ok` is true when a row has no problem; `_problems` lists
+    a bad row's problems (column, reason, raw value), the first one first; `<column>__id_valid`
+    is the checksum validity of an ID column (null when the ID is empty); `_raw_<column>` keeps
+    the raw text. `spark` types the few values that are not in a plain form (see values).
+    """
+    row_checks: dict[str, list[Check]] = {}
+    for chk in schema.checks:
+        row_checks.setdefault(chk.column, []).append(chk)
+    id_checked = {chk.column for chk in schema.checks if chk.kind == "id_checksum"}
+    safe_ids = set(id_columns(schema))
+    raws = {c.name: _column(raw, c.name) for c in schema.columns}
+    columns = [V.distinct(c, raws[c.name], c.name in safe_ids, c.name in id_checked)
+               for c in schema.columns]
+    V.resolve(columns, spark)
+
+    # which problem comes first in each row: -1 the reader's, j the j-th column's, -2 none
+    read_error = _column(raw, "_read_error")
+    first = np.where(V._present(read_error), -1, -2)
+    failing = []
+    for j, d in enumerate(columns):
+        V.reasons(d, d.column.required, d.column.name in safe_ids, row_checks.get(d.column.name, []), as_of)
+        bad = V._present(d.why)
+        if bad.any():
+            rows_bad = bad[d.indices]
+            first[(first == -2) & rows_bad] = j
+            failing.append((j, rows_bad))
+    ok = first == -2
+    problems = _problems(raw, columns, failing, ~ok)
+
+    out = {c.name: d.value.take(pa.array(d.indices)) for c, d in zip(schema.columns, columns, strict=True)}
+    out["record_key"] = record_key(raw, schema)
+    for m in META:
+        out[m] = _column(raw, m) if m != "_row" else raw.column("_row").combine_chunks().cast(pa.int64())
+    out["_row_ok"] = pa.array(ok)
+    out["_problems"] = problems
+    for d in columns:
+        if d.id_valid is not None:
+            out[id_valid_column(d.column.name)] = d.id_valid.take(pa.array(d.indices))
+    for name, array in raws.items():
+        out[RAW_PREFIX + name] = array
+    return pa.table(out)
+
+
+def _problems(raw: pa.Table, columns: list[V.Distinct], failing: list, bad: np.ndarray) -> pa.Array:
+    """The list of problems of each bad row (null for a good one): the reader's first, then each
+    failing column's in the schema's order."""
+    at = np.flatnonzero(bad)
+    lists: dict[int, list[dict]] = {int(i): [] for i in at}
+    read_error = _column(raw, "_read_error")
+    if read_error.null_count < len(read_error):
+        read_raw = _column(raw, "_read_raw")
+        rows = np.flatnonzero(V._present(read_error))
+        reasons = read_error.take(pa.array(rows)).to_pylist()
+        texts = read_raw.take(pa.array(rows)).to_pylist()
+        for i, reason, text in zip(rows.tolist(), reasons, texts, strict=True):
+            lists[i].append({"column": None, "reason": reason, "raw_value": V.shown(text)})
+    for j, rows_bad in failing:
+        d = columns[j]
+        rows = np.flatnonzero(rows_bad)
+        positions = d.indices[rows]
+        reasons = d.why.take(pa.array(positions)).to_pylist()
+        texts = d.shown_at(positions)
+        name = d.column.name
+        for i, reason, text in zip(rows.tolist(), reasons, texts, strict=True):
+            lists[i].append({"column": name, "reason": reason, "raw_value": text})
+    if not len(at):
+        return pa.nulls(len(bad), pa.list_(PROBLEM))
+    values = pa.array([lists[int(i)] for i in at], pa.list_(PROBLEM))
+    where = np.zeros(len(bad), dtype=np.int64)
+    where[at] = np.arange(len(at))
+    taken = values.take(pa.array(where))
+    return pc.if_else(pa.array(bad), taken, pa.scalar(None, pa.list_(PROBLEM)))
+
+
+def with_id_validity(df, schema: Schema):
     """`df` plus `<column>__id_valid` for each id_checksum check: whether the ID passes the
     standardizer (checksum, dates, region), null where the ID itself is empty so that the
-    gate's rate counts non-empty IDs only."""
-    valid = {
-        id_valid_column(chk.column): F.when(F.col(chk.column).isNotNull(), id_valid_col(chk.column))
-        for chk in schema.checks
-        if chk.kind == "id_checksum"
-    }
-    return df.withColumns(valid) if valid else df
+    gate's rate counts non-empty IDs only. `df` is an Arrow table or a Spark DataFrame."""
+    checked = [chk.column for chk in schema.checks if chk.kind == "id_checksum"]
+    if not isinstance(df, pa.Table):
+        from pyspark.sql import functions as F
+
+        from pipelines.standardize.spark import id_valid_col
+
+        valid = {id_valid_column(c): F.when(F.col(c).isNotNull(), id_valid_col(c)) for c in checked}
+        return df.withColumns(valid) if valid else df
+    for name in checked:
+        d = V.id_validity(df.column(name).combine_chunks())
+        V.resolve([d], None)
+        df = df.append_column(id_valid_column(name), d.id_valid.take(pa.array(d.indices)))
+    return df
 
 
-def split(checked: DataFrame, schema: Schema) -> tuple[DataFrame, DataFrame]:
-    """Clean rows (the first of each key) and quarantined rows (one per bad row, first problem)."""
-    bad = checked.where(~F.col("_row_ok"))
-    good = checked.where(F.col("_row_ok"))
-    window = Window.partitionBy("record_key").orderBy("_file", "_row")
-    ranked = good.withColumn("_rank", F.row_number().over(window)).withColumn(
-        "_first_content", F.first("_content").over(window)
-    )
-    dupes = ranked.where(F.col("_rank") > 1).withColumn(
-        "_problems",
-        F.array(
-            F.struct(
-                F.lit("|".join(schema.key)).alias("column"),
-                F.when(F.col("_content") == F.col("_first_content"), F.lit("DUPLICATE_ROW"))
-                .otherwise(F.lit("DUPLICATE_KEY"))
-                .alias("reason"),
-                F.col("record_key").alias("raw_value"),
-            )
-        ),
-    )
-    helper = [c for c in checked.columns if c.endswith("__id_valid")] + ["_row_ok"]
-    clean = ranked.where(F.col("_rank") == 1).drop(
-        "_rank", "_first_content", "_content", "_problems", *helper
-    )
-    quarantine = (
-        bad.select("_source", "_as_of", "_file", "_row", "_problems")
-        .unionByName(dupes.select("_source", "_as_of", "_file", "_row", "_problems"))
-        .select(
-            F.col("_source").alias("source"),
-            F.col("_as_of").alias("as_of"),
-            F.col("_file").alias("file"),
-            F.col("_row").alias("row"),
-            F.col("_problems")[0]["column"].alias("column"),
-            F.col("_problems")[0]["reason"].alias("reason"),
-            F.col("_problems")[0]["raw_value"].alias("raw_value"),
-        )
-    )
+def _order(table: pa.Table, file_column: str, row_column: str) -> np.ndarray:
+    """Row positions by file name (as bytes), then line: the order Spark's orderBy gives."""
+    files = table.column(file_column).combine_chunks().dictionary_encode()
+    names = files.dictionary.to_pylist()
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[sorted(range(len(names)), key=lambda i: names[i].encode())] = np.arange(len(names))
+    file_rank = rank[files.indices.to_numpy(zero_copy_only=False)] if len(names) else np.zeros(0, np.int64)
+    rows = table.column(row_column).combine_chunks()
+    line = pc.fill_null(rows, np.iinfo(np.int64).min).to_numpy(zero_copy_only=False)  # nulls first
+    return np.lexsort((line, file_rank))
+
+
+def split(checked: pa.Table, schema: Schema) -> tuple[pa.Table, pa.Table]:
+    """Clean rows (the first of each key, by file and line) and quarantined rows (one per bad
+    row, its first problem), each sorted by file and line."""
+    order = _order(checked, "_file", "_row")
+    ok = checked.column("_row_ok").combine_chunks().to_numpy(zero_copy_only=False)
+    good = order[ok[order]]
+    keys = checked.column("record_key").combine_chunks().take(pa.array(good)).dictionary_encode()
+    codes = keys.indices.to_numpy(zero_copy_only=False)
+    # codes number the keys in the order they first appear, so first_at[code] is where it first is
+    _, first_at = np.unique(codes, return_index=True)
+    is_first = np.zeros(len(good), dtype=bool)
+    is_first[first_at] = True
+    typed = [c.name for c in schema.columns]
+    clean = checked.select([*typed, "record_key", *META]).take(pa.array(good[is_first]))
+
+    dupes = np.flatnonzero(~is_first)
+    firsts = good[first_at[codes[dupes]]]
+    dupe_rows = good[dupes]
+    same = _same_content(checked, schema, dupe_rows, firsts)
+    bad = np.flatnonzero(~ok)
+    problems = checked.column("_problems").combine_chunks().take(pa.array(bad))
+    first_problem = pc.list_element(problems, 0) if len(bad) else pa.nulls(0, PROBLEM)
+    key_name = "|".join(schema.key)
+    quarantine = pa.table({
+        "source": _take_both(checked, "_source", bad, dupe_rows),
+        "as_of": _take_both(checked, "_as_of", bad, dupe_rows),
+        "file": _take_both(checked, "_file", bad, dupe_rows),
+        "row": _take_both(checked, "_row", bad, dupe_rows),
+        "column": pa.concat_arrays([pc.struct_field(first_problem, "column"),
+                                    pa.array([key_name] * len(dupe_rows), pa.string())]),
+        "reason": pa.concat_arrays([pc.struct_field(first_problem, "reason"),
+                                    pa.array(["DUPLICATE_ROW" if s else "DUPLICATE_KEY" for s in same],
+                                             pa.string())]),
+        "raw_value": pa.concat_arrays([pc.struct_field(first_problem, "raw_value"),
+                                       checked.column("record_key").combine_chunks()
+                                       .take(pa.array(dupe_rows, pa.int64())).cast(pa.string())]),
+    })
+    quarantine = quarantine.take(pa.array(_order(quarantine, "file", "row")))
     return clean, quarantine
+
+
+def _take_both(table: pa.Table, name: str, first: np.ndarray, second: np.ndarray) -> pa.Array:
+    column = table.column(name).combine_chunks()
+    return pa.concat_arrays([column.take(pa.array(first, pa.int64())),
+                             column.take(pa.array(second, pa.int64()))])
+
+
+def _same_content(checked: pa.Table, schema: Schema, rows: np.ndarray, firsts: np.ndarray) -> list[bool]:
+    """Whether each row's raw values are its first's: the non-empty ones, in order (a hash of
+    the row's raw values that skips the empty ones, as Spark's xxhash64 is, would say the same)."""
+    if not len(rows):
+        return []
+    names = [RAW_PREFIX + c.name for c in schema.columns]
+    mine = checked.select(names).take(pa.array(rows, pa.int64())).to_pylist()
+    theirs = checked.select(names).take(pa.array(firsts, pa.int64())).to_pylist()
+    return [[v for v in a.values() if v is not None] == [v for v in b.values() if v is not None]
+            for a, b in zip(mine, theirs, strict=True)]

@@ -1,6 +1,8 @@
 import datetime as dt
 from decimal import Decimal
 
+import pyarrow as pa
+
 from pipelines.config import PROJECT_ROOT
 from pipelines.intake.validate import check
 from pipelines.schemas import load_schemas
@@ -18,10 +20,12 @@ META = {"_source": "bank_deposits", "_as_of": "2025-06-30", "_file": "landing/b.
 
 
 def raw_frame(spark, schema, rows):
+    """The raw rows as ingest writes them (text cells, the line) with the stage's source columns;
+    `spark` is the session that types the values not in a plain form."""
     cols = [c.name for c in schema.columns]
     data = [{**{c: r.get(c) for c in cols}, **META, "_row": i + 2} for i, r in enumerate(rows)]
-    ddl = ", ".join(f"{c} string" for c in cols) + ", _source string, _as_of string, _file string, _row bigint"
-    return spark.createDataFrame(data, ddl)
+    types = [(c, pa.string()) for c in cols] + [(m, pa.string()) for m in META] + [("_row", pa.int64())]
+    return pa.Table.from_pylist(data, pa.schema(types))
 
 
 def bank(**kw):
@@ -42,13 +46,13 @@ def test_types_codes_and_quarantine_reasons(spark):
         bank(account_no="6217006", as_of_date="2025年6月30日", account_type="理财"),
     ]
     clean, quarantine = split(raw_frame(spark, schema, rows), schema)
-    good = {r["account_no"]: r for r in clean.collect()}
+    good = {r["account_no"]: r for r in clean.to_pylist()}
     assert set(good) == {"6217001", "6217006"}
     assert good["6217001"]["balance"] == Decimal("1234.50")
     assert good["6217001"]["account_type"] == "demand"
     assert good["6217006"]["as_of_date"] == dt.date(2025, 6, 30)
     assert good["6217006"]["record_key"] == "6217006"
-    bad = {(r["row"], r["column"], r["reason"], r["raw_value"]) for r in quarantine.collect()}
+    bad = {(r["row"], r["column"], r["reason"], r["raw_value"]) for r in quarantine.to_pylist()}
     assert bad == {
         (3, "balance", "BAD_DECIMAL", "abc"),
         (4, "as_of_date", "BAD_DATE", "2025-02-30"),
@@ -61,10 +65,10 @@ def test_duplicates_are_quarantined_not_dropped(spark):
     schema = SCHEMAS["bank_deposits"]
     rows = [bank(), bank(), bank(balance="99")]
     clean, quarantine = split(raw_frame(spark, schema, rows), schema)
-    assert [r["_row"] for r in clean.collect()] == [2]
-    reasons = sorted((r["row"], r["reason"]) for r in quarantine.collect())
+    assert [r["_row"] for r in clean.to_pylist()] == [2]
+    reasons = sorted((r["row"], r["reason"]) for r in quarantine.to_pylist())
     assert reasons == [(3, "DUPLICATE_ROW"), (4, "DUPLICATE_KEY")]
-    assert clean.count() + quarantine.count() == len(rows)
+    assert clean.num_rows + quarantine.num_rows == len(rows)
 
 
 def test_month_forms(spark):
@@ -74,8 +78,8 @@ def test_month_forms(spark):
         for i, m in enumerate(["2025-05", "202505", "2025年5月", "2025/5", "2025-13"])
     ]
     clean, quarantine = split(raw_frame(spark, schema, rows), schema)
-    assert sorted(r["month"] for r in clean.collect()) == ["2025-05"] * 4
-    assert [r["reason"] for r in quarantine.collect()] == ["BAD_MONTH"]
+    assert sorted(r["month"] for r in clean.to_pylist()) == ["2025-05"] * 4
+    assert [r["reason"] for r in quarantine.to_pylist()] == ["BAD_MONTH"]
 
 
 def test_domain_checks_quarantine_rows(spark):
@@ -88,9 +92,9 @@ def test_domain_checks_quarantine_rows(spark):
         bank(account_no="5", as_of_date="45838", balance="0"),  # 2025-06-30
     ]
     checked = check(raw_frame(spark, schema, rows), schema, dt.date(2025, 7, 1))
-    reasons = {r["_row"]: [p["reason"] for p in r["_problems"] or []] for r in checked.collect()}
+    reasons = {r["_row"]: [p["reason"] for p in r["_problems"] or []] for r in checked.to_pylist()}
     assert reasons == {2: [], 3: ["NEGATIVE_AMOUNT"], 4: ["DATE_OUT_OF_RANGE"], 5: [], 6: []}
-    ok = {r["_row"]: (r["_row_ok"], r["id_number__id_valid"]) for r in checked.collect()}
+    ok = {r["_row"]: (r["_row_ok"], r["id_number__id_valid"]) for r in checked.to_pylist()}
     from pipelines.standardize.ids import standardize_id
 
     assert ok[3] == (False, standardize_id(bank()["id_number"]).valid)
@@ -109,7 +113,7 @@ def test_region_codes_and_id_validity(spark):
         {**base, "member_no": "3", "region_code": "110101", "id_number": None},
     ]
     checked = check(raw_frame(spark, schema, rows), schema, AS_OF)
-    out = {r["member_no"]: r for r in checked.collect()}
+    out = {r["member_no"]: r for r in checked.to_pylist()}
     assert [(p["column"], p["reason"]) for p in out[3]["_problems"]] == [
         ("region_code", "UNKNOWN_REGION"), ("id_number", "MISSING_REQUIRED")]
     assert out[1]["id_number__id_valid"] is True
@@ -149,11 +153,11 @@ def test_key_and_household_ids_must_be_printable_bounded_text(spark):
     schema = SCHEMAS["roster"]
     rows = [roster_row(c["inputs"], i + 1) for i, c in enumerate(ID_CASES)]
     clean, quarantine = split(raw_frame(spark, schema, rows), schema)
-    got = {r["row"] - 2: (r["column"], r["reason"], r["raw_value"]) for r in quarantine.collect()}
+    got = {r["row"] - 2: (r["column"], r["reason"], r["raw_value"]) for r in quarantine.to_pylist()}
     for i, case in enumerate(ID_CASES):
         expected = ("household_id", "UNSAFE_ID", case["inputs"]) if case["expected"] else None
         assert got.get(i) == expected, case["description"]
-    assert clean.count() + quarantine.count() == len(rows)
+    assert clean.num_rows + quarantine.num_rows == len(rows)
 
 
 def test_unsafe_ids_outside_the_roster_key(spark):
@@ -165,14 +169,14 @@ def test_unsafe_ids_outside_the_roster_key(spark):
            "id_number": "500103195001011234", "name": "张三", "status": "受理"}
     _, quarantine = split(raw_frame(spark, apps, [app, {**app, "application_no": "/etc/passwd",
                                                         "household_id": "H2"}]), apps)
-    assert sorted((r["column"], r["raw_value"]) for r in quarantine.collect()) == [
+    assert sorted((r["column"], r["raw_value"]) for r in quarantine.to_pylist()) == [
         ("application_no", "/etc/passwd"), ("household_id", "../x")]
     hukou = SCHEMAS["hukou"]
     person = {"id_number": "500103195001011234", "name": "张三", "status": "正常",
               "hukou_no": "500103/0012"}
     clean, quarantine = split(raw_frame(spark, hukou, [person, {**person, "id_number": "5001\x00"}]), hukou)
-    assert [r["hukou_no"] for r in clean.collect()] == ["500103/0012"]
-    assert [(r["column"], r["reason"]) for r in quarantine.collect()] == [("id_number", "UNSAFE_ID")]
+    assert [r["hukou_no"] for r in clean.to_pylist()] == ["500103/0012"]
+    assert [(r["column"], r["reason"]) for r in quarantine.to_pylist()] == [("id_number", "UNSAFE_ID")]
 
 
 def test_unsafe_household_ids_of_a_real_extract_are_quarantined_and_counted(spark, tmp_path):
