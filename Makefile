@@ -56,17 +56,20 @@ airflow: check-java install
 	echo "Spark Connect server: $$WV_SPARK_REMOTE (stopped when Airflow ends)"; \
 	AIRFLOW_HOME=$(AIRFLOW_HOME) AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
-	AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
+	AIRFLOW__API__PORT=$(AIRFLOW_PORT) AIRFLOW__API__BASE_URL=http://localhost:$(AIRFLOW_PORT) \
 	PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/airflow standalone
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check pipelines tests dags
 
+# Two workers (pytest-xdist): a test waiting on a JVM or a subprocess leaves the other core to the
+# other worker; tests sharing an expensive fixture share a worker (tests/conftest.py).
+PYTEST_WORKERS ?= 2
 test: check-java $(DEV_STAMP) $(BENCH_STAMP) lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 test-fast: check-java $(DEV_STAMP) $(BENCH_STAMP)
-	$(VENV)/bin/pytest -m "not slow"
+	$(VENV)/bin/pytest -m "not slow" -n $(PYTEST_WORKERS) --dist loadgroup
 
 # Benchmarks: the engine (intake; the monthly run at 60, 2,000, 20,000 and 88,000 households,
 # each figure beside its target), the rules against the household facts at 100,000 households,

@@ -34,3 +34,19 @@ def month_run(tmp_path_factory, spark, settings):
         data_dir=data, month="2025-07", spark_master=settings.spark_master, shuffle_partitions=1
     )
     return data, run_month(spark, run_settings, "t")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Groups for `pytest -n 2 --dist loadgroup` (make test): tests sharing an expensive fixture
+    run in one worker, so it is built once — the monthly run (`month_run`), the Airflow home
+    and the Spark cluster (tests/orchestration), the generated worlds (tests/synth) — and every
+    other module keeps its module-scoped fixtures by being a group of its own."""
+    for item in items:
+        parts = item.path.relative_to(config.rootpath).parts
+        if "month_run" in getattr(item, "fixturenames", ()):
+            group = "month_run"
+        elif len(parts) > 2 and parts[1] in ("orchestration", "synth"):
+            group = parts[1]
+        else:
+            group = "/".join(parts)
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -39,7 +39,7 @@ PACKAGE = "pipelines"
 FLOW = ("sources", "standardize", "intake", "link", "policy", "audit", "household", "evaluate",
         "flags", "review", "jobs")
 # Infrastructure every stage uses; it imports nothing of the flow.
-SHARED = ("config", "errors", "exports", "lazy", "paths", "schemas", "spark", "storage")
+SHARED = ("config", "errors", "exports", "lazy", "paths", "schemas", "sizing", "spark", "storage")
 # The generator with its ground truth and the benchmarks: apart from the flow.
 TOOLS = ("synth", "bench", "linkbench")
 # The command line: the edge, where everything meets.
