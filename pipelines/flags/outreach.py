@@ -427,11 +427,19 @@ def possibly_eligible(
     period = household.Period.of(month, ruleset.params)
     screen = Screen.of(ruleset, period.start)
     members = candidates(clean["hukou"], roster, applications, period.start)
+    signs = [
+        severe_disability(clean["disability"], members, id_columns["disability"], screen, period)
+        .localCheckpoint(),
+        elderly(members, screen).localCheckpoint(),
+    ]
+    # Only a household with a sign of need can be listed, and a household's facts depend on its
+    # own members' records alone: the facts and rules are built for those households, not for
+    # every 户号 outside the roster (at Chongqing's scale, a tenth of them or fewer).
+    with_sign = signs[0].select("household_id").unionByName(
+        signs[1].where(F.col("all_elderly")).select("household_id"))
+    members = members.join(with_sign.distinct(), "household_id", "left_semi").localCheckpoint()
     facts, decisions = evaluated(clean, members, ruleset, period, id_columns)
-    listed = screened(decisions, facts, [
-        severe_disability(clean["disability"], members, id_columns["disability"], screen, period),
-        elderly(members, screen),
-    ])
+    listed = screened(decisions, facts, signs)
     firsts = members.where(F.col("member_no") == 1).select(
         "household_id", "hukou_no", "region_basis", "urban_rural_basis")
     listed = listed.join(firsts, "household_id").join(member_keys(members, listed), "household_id")
