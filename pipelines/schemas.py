@@ -3,7 +3,9 @@ and how old an extract a run may use (`freshness`)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,9 +194,20 @@ def load_schema(path: Path) -> Schema:
     return schema
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed(text: str) -> object:
+    """A schema file's YAML, parsed once per content in a process (each stage of a run loads
+    every schema); libyaml's parser when PyYAML has it, the same documents as safe_load."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return yaml.safe_load(text)  # raises again, with the pure parser's message
+
+
 def _load(path: Path, problems: list[str]) -> Schema | None:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = copy.deepcopy(_parsed(path.read_text(encoding="utf-8")))
     except yaml.YAMLError as exc:
         problems.append(f"{path}: not valid YAML ({exc})")
         return None
