@@ -92,6 +92,14 @@ def start(ctx: RunContext) -> dict[str, Any]:
 
 
 # -------------------------------------------------------------------------- sources, one by one
+def _month_end(ctx: RunContext) -> dt.date:
+    """The last day of the run's month: which extracts a source stage takes (the rule set,
+    which `start` has loaded and checked, is not needed for it)."""
+    from pipelines.config import month_bounds
+
+    return month_bounds(ctx.month)[1]
+
+
 def pull(ctx: RunContext, source: str) -> dict[str, Any]:
     """Find the source's extract for the month in landing (delivered by the agency or pulled by
     `welfare-verify pull`): the newest as-of folder on or before the month's end. One older than
@@ -101,7 +109,7 @@ def pull(ctx: RunContext, source: str) -> dict[str, Any]:
     schemas = _schemas(ctx)
     if source not in schemas:
         raise InputError(f"source '{source}' has no schema in {ctx.settings.schemas_dir}")
-    as_of, files = extract_files(schemas[source], ctx.data_dir, _period(ctx).end)
+    as_of, files = extract_files(schemas[source], ctx.data_dir, _month_end(ctx))
     state = {"source": source, "as_of": as_of,
              "files": sorted(p.relative_to(ctx.data_dir).as_posix() for p in files)}
     ctx.save("pull", state, source)
@@ -114,7 +122,7 @@ def ingest(ctx: RunContext, source: str) -> dict[str, Any]:
 
     timer = _Timer()
     ctx.load("pull", source)
-    outcome = ingest_source(_schemas(ctx)[source], ctx.data_dir, _period(ctx).end)
+    outcome = ingest_source(_schemas(ctx)[source], ctx.data_dir, _month_end(ctx))
     state = {**outcome.to_state(ctx.data_dir), "seconds": timer.seconds()}
     ctx.save("ingest", state, source)
     return state
