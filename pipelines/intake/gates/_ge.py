@@ -34,4 +34,35 @@ def gx() -> ModuleType:
     finally:
         if mistaken:
             del sys.ps1
+    _share_compiled_templates()
     return great_expectations
+
+
+def _share_compiled_templates() -> None:
+    """Data Docs: GE builds a new Jinja environment for every page it renders, so it compiles
+    its templates again for every page of every source (most of the time a site takes to
+    build). One in-memory bytecode cache, shared by those environments, compiles each template
+    once per process; the pages are the same."""
+    import jinja2
+    from great_expectations.render.view import view
+
+    class Compiled(jinja2.BytecodeCache):
+        def __init__(self) -> None:
+            self.codes: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            code = self.codes.get(bucket.key)
+            if code is not None:
+                bucket.bytecode_from_string(code)
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            self.codes[bucket.key] = bucket.bytecode_to_string()
+
+    cache, made = Compiled(), view.DefaultJinjaView.__init__
+
+    @functools.wraps(made)
+    def __init__(self, *args, **kwargs) -> None:  # noqa: N807 - GE's own constructor, wrapped
+        made(self, *args, **kwargs)
+        self.env.bytecode_cache = cache
+
+    view.DefaultJinjaView.__init__ = __init__
