@@ -122,10 +122,8 @@ def raw_table(path: Path, schema: Schema) -> tuple[pa.Table, dict]:
     bad = extract.bad_rows
     for col in schema.columns:
         values = extract.columns[positions[col.name]] if col.name in positions else pa.nulls(n, pa.string())
-        arrays[col.name] = pa.concat_arrays([values.cast(pa.string()), pa.nulls(len(bad), pa.string())])
-    arrays["_row"] = pa.concat_arrays(
-        [extract.lines.cast(pa.int64()), pa.array([b.line for b in bad], pa.int64())]
-    )
+        arrays[col.name] = _then(values.cast(pa.string()), pa.nulls(len(bad), pa.string()))
+    arrays["_row"] = _then(extract.lines.cast(pa.int64()), pa.array([b.line for b in bad], pa.int64()))
     arrays["_read_error"] = pa.concat_arrays(
         [pa.nulls(n, pa.string()), pa.array([b.reason for b in bad], pa.string())]
     )
@@ -144,8 +142,15 @@ def raw_table(path: Path, schema: Schema) -> tuple[pa.Table, dict]:
     return pa.table(arrays), info
 
 
-def ingest_file(path: Path, schema: Schema, as_of: str, data_dir: Path) -> Extract:
-    """Parse one landing file to raw Parquet unless the same content was ingested before."""
+def _then(rows: pa.Array, more: pa.Array) -> pa.Array:
+    """`rows` followed by `more` (no copy when there is nothing more)."""
+    return rows if not len(more) else pa.concat_arrays([rows, more])
+
+
+def ingest_file(path: Path, schema: Schema, as_of: str, data_dir: Path,
+                written: dict[Path, pa.Table] | None = None) -> Extract:
+    """Parse one landing file to raw Parquet unless the same content was ingested before; the
+    table written is left in `written` under its path, when given."""
     digest = sha256_of(path)
     raw_path = data_dir / "raw" / schema.source / f"{digest}.parquet"
     info_path = raw_path.with_suffix(".json")
@@ -157,6 +162,8 @@ def ingest_file(path: Path, schema: Schema, as_of: str, data_dir: Path) -> Extra
         table, info = raw_table(path, schema)
         write_arrow(table, raw_path)
         write_json(info, info_path)
+        if written is not None:
+            written[raw_path] = table
     return Extract(
         source=schema.source,
         as_of=as_of,

@@ -76,12 +76,21 @@ class SourceOutcome:
         )
 
 
+# The raw tables this process has just written, by path: validate takes them from here instead
+# of reading back what ingest wrote a moment before (the CLI runs both in one process; an
+# Airflow task of its own reads the file). Only the last source ingested is kept.
+_JUST_WRITTEN: dict[Path, pa.Table] = {}
+
+
 def read_raw(data_dir: Path, extracts: list[Extract]) -> pa.Table:
     """The raw rows of the extracts, with their source, as-of date and file (a column one raw
     copy lacks is empty in its rows)."""
     tables = []
     for e in extracts:
-        table = pq.read_table(data_dir / e.raw)
+        path = data_dir / e.raw
+        table = _JUST_WRITTEN.pop(path, None)
+        if table is None:
+            table = pq.read_table(path)
         n = table.num_rows
         for name, value in (("_source", e.source), ("_as_of", e.as_of), ("_file", e.file)):
             table = table.append_column(name, pa.repeat(value, n).cast(pa.string()))
@@ -101,7 +110,8 @@ def ingest_source(schema: Schema, data_dir: Path, month_end: dt.date) -> SourceO
     if as_of is None:
         return outcome
     outcome.as_of = as_of
-    outcome.extracts = [ingest_file(path, schema, as_of, data_dir) for path in files]
+    _JUST_WRITTEN.clear()
+    outcome.extracts = [ingest_file(path, schema, as_of, data_dir, _JUST_WRITTEN) for path in files]
     outcome.rows_in = sum(e.rows_read for e in outcome.extracts)
     return outcome
 

@@ -63,7 +63,12 @@ def record_key(raw: pa.Table, schema: Schema) -> pa.Array:
 def _column(table: pa.Table, name: str) -> pa.Array:
     if name not in table.column_names:
         return pa.nulls(table.num_rows, pa.string())
-    return table.column(name).combine_chunks()
+    return _whole(table.column(name))
+
+
+def _whole(column: pa.ChunkedArray) -> pa.Array:
+    """One array (the chunk itself when there is one: no copy)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def check(raw: pa.Table, schema: Schema, as_of: dt.date, spark=None) -> pa.Table:
@@ -94,21 +99,21 @@ def check(raw: pa.Table, schema: Schema, as_of: dt.date, spark=None) -> pa.Table
         V.reasons(d, d.column.required, d.column.name in safe_ids, row_checks.get(d.column.name, []), as_of)
         bad = V._present(d.why)
         if bad.any():
-            rows_bad = bad[d.indices]
+            rows_bad = bad[: len(d.indices)] if d.row_by_row else bad[d.indices]
             first[(first == -2) & rows_bad] = j
             failing.append((j, rows_bad))
     ok = first == -2
     problems = _problems(raw, columns, failing, ~ok)
 
-    out = {c.name: d.value.take(pa.array(d.indices)) for c, d in zip(schema.columns, columns, strict=True)}
+    out = {c.name: d.per_row(d.value) for c, d in zip(schema.columns, columns, strict=True)}
     out["record_key"] = record_key(raw, schema)
     for m in META:
-        out[m] = _column(raw, m) if m != "_row" else raw.column("_row").combine_chunks().cast(pa.int64())
+        out[m] = _column(raw, m) if m != "_row" else _column(raw, "_row").cast(pa.int64())
     out["_row_ok"] = pa.array(ok)
     out["_problems"] = problems
     for d in columns:
         if d.id_valid is not None:
-            out[id_valid_column(d.column.name)] = d.id_valid.take(pa.array(d.indices))
+            out[id_valid_column(d.column.name)] = d.per_row(d.id_valid)
     for name, array in raws.items():
         out[RAW_PREFIX + name] = array
     return pa.table(out)
@@ -166,13 +171,15 @@ def with_id_validity(df, schema: Schema):
 
 def _order(table: pa.Table, file_column: str, row_column: str) -> np.ndarray:
     """Row positions by file name (as bytes), then line: the order Spark's orderBy gives."""
-    files = table.column(file_column).combine_chunks().dictionary_encode()
+    files = _whole(table.column(file_column)).dictionary_encode()
     names = files.dictionary.to_pylist()
     rank = np.empty(len(names), dtype=np.int64)
     rank[sorted(range(len(names)), key=lambda i: names[i].encode())] = np.arange(len(names))
     file_rank = rank[files.indices.to_numpy(zero_copy_only=False)] if len(names) else np.zeros(0, np.int64)
-    rows = table.column(row_column).combine_chunks()
+    rows = _whole(table.column(row_column))
     line = pc.fill_null(rows, np.iinfo(np.int64).min).to_numpy(zero_copy_only=False)  # nulls first
+    if len(names) == 1 and (len(line) < 2 or bool((line[1:] > line[:-1]).all())):
+        return np.arange(len(line))  # one file, already in line order (as read)
     return np.lexsort((line, file_rank))
 
 
@@ -180,23 +187,28 @@ def split(checked: pa.Table, schema: Schema) -> tuple[pa.Table, pa.Table]:
     """Clean rows (the first of each key, by file and line) and quarantined rows (one per bad
     row, its first problem), each sorted by file and line."""
     order = _order(checked, "_file", "_row")
-    ok = checked.column("_row_ok").combine_chunks().to_numpy(zero_copy_only=False)
+    ok = _whole(checked.column("_row_ok")).to_numpy(zero_copy_only=False)
     good = order[ok[order]]
-    keys = checked.column("record_key").combine_chunks().take(pa.array(good)).dictionary_encode()
+    keys = _gather(_whole(checked.column("record_key")), good).dictionary_encode()
     codes = keys.indices.to_numpy(zero_copy_only=False)
-    # codes number the keys in the order they first appear, so first_at[code] is where it first is
-    _, first_at = np.unique(codes, return_index=True)
-    is_first = np.zeros(len(good), dtype=bool)
-    is_first[first_at] = True
+    # codes number the keys in the order they first appear: a row is its key's first when its
+    # code is above every code before it, and the c-th such row is where code c first is
+    seen = np.maximum.accumulate(codes) if len(codes) else codes
+    is_first = np.ones(len(codes), dtype=bool)
+    is_first[1:] = codes[1:] > seen[:-1]
+    first_at = np.flatnonzero(is_first)
     typed = [c.name for c in schema.columns]
-    clean = checked.select([*typed, "record_key", *META]).take(pa.array(good[is_first]))
+    keep = good[is_first]
+    clean = checked.select([*typed, "record_key", *META])
+    if not _identity(keep, checked.num_rows):
+        clean = clean.take(pa.array(keep))
 
     dupes = np.flatnonzero(~is_first)
     firsts = good[first_at[codes[dupes]]]
     dupe_rows = good[dupes]
     same = _same_content(checked, schema, dupe_rows, firsts)
     bad = np.flatnonzero(~ok)
-    problems = checked.column("_problems").combine_chunks().take(pa.array(bad))
+    problems = _whole(checked.column("_problems")).take(pa.array(bad))
     first_problem = pc.list_element(problems, 0) if len(bad) else pa.nulls(0, PROBLEM)
     key_name = "|".join(schema.key)
     quarantine = pa.table({
@@ -210,15 +222,24 @@ def split(checked: pa.Table, schema: Schema) -> tuple[pa.Table, pa.Table]:
                                     pa.array(["DUPLICATE_ROW" if s else "DUPLICATE_KEY" for s in same],
                                              pa.string())]),
         "raw_value": pa.concat_arrays([pc.struct_field(first_problem, "raw_value"),
-                                       checked.column("record_key").combine_chunks()
+                                       _whole(checked.column("record_key"))
                                        .take(pa.array(dupe_rows, pa.int64())).cast(pa.string())]),
     })
     quarantine = quarantine.take(pa.array(_order(quarantine, "file", "row")))
     return clean, quarantine
 
 
+def _identity(positions: np.ndarray, n: int) -> bool:
+    """Whether the positions are every row, in order."""
+    return len(positions) == n and bool((positions == np.arange(n)).all())
+
+
+def _gather(array: pa.Array, positions: np.ndarray) -> pa.Array:
+    return array if _identity(positions, len(array)) else array.take(pa.array(positions))
+
+
 def _take_both(table: pa.Table, name: str, first: np.ndarray, second: np.ndarray) -> pa.Array:
-    column = table.column(name).combine_chunks()
+    column = _whole(table.column(name))
     return pa.concat_arrays([column.take(pa.array(first, pa.int64())),
                              column.take(pa.array(second, pa.int64()))])
 

@@ -154,6 +154,13 @@ class Distinct:
     id_valid: pa.Array | None = None
     pending: dict[str, np.ndarray] = field(default_factory=dict)
     why: pa.Array | None = None
+    row_by_row: bool = False  # each row its own entry (indices 0..n-1): no gather needed
+
+    def per_row(self, array: pa.Array) -> pa.Array:
+        """A result per distinct text as a result per row."""
+        if self.row_by_row:
+            return array.slice(0, len(self.indices))
+        return array.take(pa.array(self.indices))
 
     def shown_at(self, at: np.ndarray) -> list[str | None]:
         """The raw values at these distinct positions as quarantine keeps them."""
@@ -167,16 +174,32 @@ def shown(raw: str | None) -> str | None:
     return f"{raw[:SHOWN_CHARS]}…({len(raw)} chars)"
 
 
+# a column whose sample is mostly distinct values (account numbers, amounts) is typed row by
+# row when its type is typed vectorized: encoding it would cost a hash of every value and a
+# gather, to save nothing (dates and codes, typed value by value in Python, are always encoded)
+SAMPLE = 4096
+MOSTLY_DISTINCT = 0.9
+ROW_BY_ROW_TYPES = ("string", "int", "decimal", "month")
+
+
 def distinct(col: Column, raw: pa.Array, is_id: bool, id_check: bool) -> Distinct:
     """Encode one raw column and type its distinct texts where the form is plain."""
-    encoded = pc.dictionary_encode(raw)
-    values = encoded.dictionary.cast(pa.string())
-    k = len(values)
-    indices = encoded.indices.fill_null(k).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    values = pa.concat_arrays([values, pa.nulls(1, pa.string())])
+    raw = raw.cast(pa.string())
+    sample = raw.slice(0, SAMPLE)
+    row_by_row = (col.type in ROW_BY_ROW_TYPES and len(sample) == SAMPLE
+                  and pc.count_distinct(sample).as_py() > MOSTLY_DISTINCT * SAMPLE)
+    if row_by_row:
+        indices = np.arange(len(raw), dtype=np.int64)  # each row its own "distinct" text
+        values = pa.concat_arrays([raw, pa.nulls(1, pa.string())])
+    else:
+        encoded = pc.dictionary_encode(raw)
+        k = len(encoded.dictionary)
+        indices = encoded.indices.fill_null(k).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        values = pa.concat_arrays([encoded.dictionary, pa.nulls(1, pa.string())])
     text = pc.utf8_trim(values, characters=BLANKS)
     text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-    out = Distinct(col, indices, values, text, pa.nulls(k + 1, ARROW_TYPES[col.type]))
+    out = Distinct(col, indices, values, text, pa.nulls(len(values), ARROW_TYPES[col.type]),
+                   row_by_row=row_by_row)
     _type_plain(out)
     if is_id:
         _unsafe_plain(out)
@@ -287,23 +310,28 @@ def _id_valid_plain(d: Distinct) -> None:
     d.id_valid = pc.if_else(pa.array(_present(ids_text)), pa.array(valid), pa.scalar(None, pa.bool_()))
 
 
-_WEIGHTS = np.array(ids.WEIGHTS, dtype=np.int64)
+_WEIGHTS = np.array(ids.WEIGHTS, dtype=np.int32)
 _CHECK = np.frombuffer(ids.CHECK_CHARS.encode(), dtype=np.uint8)
 _PROVINCES = np.zeros(100, dtype=bool)
 _PROVINCES[[int(p) for p in ids.PROVINCE_CODES]] = True
-_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
 
 
 def plain_ids_valid(values: pa.Array) -> np.ndarray:
     """Validity of IDs of 17 digits and a digit or x/X (checksum, birth date, province), as
     id_valid_col's native branch decides it; vectorized over the 18 bytes of each."""
     n = len(values)
+    if not n:
+        return np.zeros(0, dtype=bool)
     data = pc.utf8_upper(values).cast(pa.string())
-    buf = data.buffers()[2]
     offsets = np.frombuffer(data.buffers()[1], dtype=np.int32, count=n + 1, offset=data.offset * 4)
-    raw = np.frombuffer(buf, dtype=np.uint8)
-    digits = raw[offsets[:-1, None] + np.arange(18)[None, :]].astype(np.int64) - 48
-    total = (digits[:, :17] * _WEIGHTS).sum(axis=1)
+    chars = np.frombuffer(data.buffers()[2], dtype=np.uint8)
+    if offsets[-1] - offsets[0] == 18 * n:  # 18 bytes each, back to back
+        matrix = chars[offsets[0]:offsets[-1]].reshape(n, 18)
+    else:
+        matrix = chars[offsets[:-1, None] + np.arange(18)[None, :]]
+    digits = matrix.astype(np.int32) - 48
+    total = digits[:, :17] @ _WEIGHTS
     check_ok = _CHECK[total % 11] == (digits[:, 17] + 48)
     year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
     month = digits[:, 10] * 10 + digits[:, 11]

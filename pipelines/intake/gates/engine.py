@@ -192,7 +192,8 @@ def metrics_frame(table: pa.Table, expectations: list[Any]) -> tuple[pd.DataFram
     columns: dict[str, Any] = {}
     dates: set[str] = set()
     for name in names:
-        array = table.column(name).combine_chunks()
+        column = table.column(name)
+        array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
         kind = array.type
         if pa.types.is_boolean(kind):
             columns[name] = array.to_pandas() if array.null_count else array.to_numpy(zero_copy_only=False)
