@@ -143,11 +143,12 @@ def _problems(raw: pa.Table, columns: list[V.Distinct], failing: list, bad: np.n
             lists[i].append({"column": name, "reason": reason, "raw_value": text})
     if not len(at):
         return pa.nulls(len(bad), pa.list_(PROBLEM))
-    values = pa.array([lists[int(i)] for i in at], pa.list_(PROBLEM))
-    where = np.zeros(len(bad), dtype=np.int64)
-    where[at] = np.arange(len(at))
-    taken = values.take(pa.array(where))
-    return pc.if_else(pa.array(bad), taken, pa.scalar(None, pa.list_(PROBLEM)))
+    flat = pa.array([p for i in at for p in lists[int(i)]], PROBLEM)
+    counts = np.zeros(len(bad), dtype=np.int32)
+    counts[at] = [len(lists[int(i)]) for i in at]
+    offsets = np.zeros(len(bad) + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), flat, mask=pa.array(~bad))
 
 
 def with_id_validity(df, schema: Schema):

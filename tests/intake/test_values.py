@@ -94,6 +94,8 @@ def test_plain_ids_agree_with_spark(spark):
     edges = [("500103", dt.date(1900, 1, 1)), ("500103", dt.date(2030, 12, 31)),
              ("500103", dt.date(2000, 2, 29)), ("110101", dt.date(1960, 1, 1))]
     ids += [make_id(area, day, 1) for area, day in edges]
+    wide = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
+    ids += [x.translate(wide) for x in ids[:40]] + [x[:9] + x[9:].translate(wide) for x in ids[40:60]]
     ids += ["500103189912311234", "500103203101011234", "500103190002291236", "990103196001011234",
             "5001031960010112", "50010319600101123", " 500103196001011234", "N/A", "", None]
     d = V.id_validity(pa.array(ids, pa.string()))

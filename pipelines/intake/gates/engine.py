@@ -209,7 +209,7 @@ def metrics_frame(table: pa.Table, expectations: list[Any]) -> tuple[pd.DataFram
             columns[name] = _numbers(array)
         else:
             columns[name] = array.to_pandas()
-    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows)), dates
+    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows), copy=False), dates
 
 
 EXACT_UNITS = 2**53
