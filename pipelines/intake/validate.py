@@ -93,11 +93,11 @@ def check(raw: pa.Table, schema: Schema, as_of: dt.date, spark=None) -> pa.Table
 
     # which problem comes first in each row: -1 the reader's, j the j-th column's, -2 none
     read_error = _column(raw, "_read_error")
-    first = np.where(V._present(read_error), -1, -2)
+    first = np.where(V.present(read_error), -1, -2)
     failing = []
     for j, d in enumerate(columns):
         V.reasons(d, d.column.required, d.column.name in safe_ids, row_checks.get(d.column.name, []), as_of)
-        bad = V._present(d.why)
+        bad = V.present(d.why)
         if bad.any():
             rows_bad = bad[: len(d.indices)] if d.row_by_row else bad[d.indices]
             first[(first == -2) & rows_bad] = j
@@ -127,7 +127,7 @@ def _problems(raw: pa.Table, columns: list[V.Distinct], failing: list, bad: np.n
     read_error = _column(raw, "_read_error")
     if read_error.null_count < len(read_error):
         read_raw = _column(raw, "_read_raw")
-        rows = np.flatnonzero(V._present(read_error))
+        rows = np.flatnonzero(V.present(read_error))
         reasons = read_error.take(pa.array(rows)).to_pylist()
         texts = read_raw.take(pa.array(rows)).to_pylist()
         for i, reason, text in zip(rows.tolist(), reasons, texts, strict=True):

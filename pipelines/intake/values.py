@@ -227,7 +227,8 @@ def id_validity(ids: pa.Array) -> Distinct:
     return out
 
 
-def _present(array: pa.Array) -> np.ndarray:
+def present(array: pa.Array) -> np.ndarray:
+    """Where the array holds a value, as numpy booleans."""
     return pc.is_valid(array).to_numpy(zero_copy_only=False)
 
 
@@ -243,7 +244,7 @@ def _scatter(target: pa.Array, where: np.ndarray, values: pa.Array) -> pa.Array:
 
 def _type_plain(d: Distinct) -> None:
     kind, text = d.column.type, d.text
-    present = _present(text)
+    filled = present(text)
     if kind == "string":
         d.value = text
         return
@@ -259,7 +260,7 @@ def _type_plain(d: Distinct) -> None:
     elif kind == "decimal":
         plain = _matches(text, PLAIN_DECIMAL)  # nearly all: nothing to cut
         d.value = _scatter(d.value, plain, pc.cast(text.filter(pa.array(plain)), ARROW_DECIMAL))
-        other = np.flatnonzero(present & ~plain)
+        other = np.flatnonzero(filled & ~plain)
         if len(other):
             cut = pc.replace_substring_regex(text.take(pa.array(other, pa.int64())), DECIMAL_CUT, "")
             cut_plain = _matches(cut, PLAIN_DECIMAL)
@@ -275,7 +276,7 @@ def _type_plain(d: Distinct) -> None:
         hit = np.zeros(len(text), dtype=bool)
         hit[np.flatnonzero(plain)] = [x is not None for x in dates]
         d.value = _scatter(d.value, hit, pa.array([x for x in dates if x is not None], pa.date32()))
-        other = np.flatnonzero(present & ~hit)
+        other = np.flatnonzero(filled & ~hit)
         parsed = [parse_date(t).value for t in text.take(pa.array(other, pa.int64())).to_pylist()]
         where = np.zeros(len(text), dtype=bool)
         where[other] = True
@@ -289,7 +290,7 @@ def _type_plain(d: Distinct) -> None:
         d.value = _scatter(d.value, plain, months)
     else:
         raise ValueError(f"column {d.column.name}: unknown type {kind}")
-    d.pending["value"] = np.flatnonzero(present & ~plain)
+    d.pending["value"] = np.flatnonzero(filled & ~plain)
 
 
 def _iso_date(text: str) -> dt.date | None:
@@ -306,7 +307,7 @@ def _unsafe_plain(d: Distinct) -> None:
     unsafe = pc.or_(pc.fill_null(pc.match_substring_regex(text, UNSAFE_IN_SAFE_ALPHABET), False),
                     pc.greater(pc.utf8_length(text), MAX_ID_CHARS))
     d.unsafe = pc.if_else(pa.array(simple), unsafe, pa.scalar(None, pa.bool_()))
-    d.pending["unsafe"] = np.flatnonzero(_present(text) & ~simple)
+    d.pending["unsafe"] = np.flatnonzero(present(text) & ~simple)
 
 
 def _id_valid_plain(d: Distinct) -> None:
@@ -326,9 +327,9 @@ def _id_valid_plain(d: Distinct) -> None:
         valid[np.flatnonzero(wide)] = plain_ids_valid(folded)
         plain = plain | wide
     # any other ID through the standardizer, which id_valid_col's other branch mirrors
-    other = np.flatnonzero(_present(ids_text) & ~plain)
+    other = np.flatnonzero(present(ids_text) & ~plain)
     valid[other] = [standardize_id(v).valid for v in ids_text.take(pa.array(other, pa.int64())).to_pylist()]
-    d.id_valid = pc.if_else(pa.array(_present(ids_text)), pa.array(valid), pa.scalar(None, pa.bool_()))
+    d.id_valid = pc.if_else(pa.array(present(ids_text)), pa.array(valid), pa.scalar(None, pa.bool_()))
 
 
 _WEIGHTS = np.array(ids.WEIGHTS, dtype=np.int32)
