@@ -136,7 +136,8 @@ def _engine_errors(command: Callable) -> Callable:
 
 def _fail(exc: Exception) -> None:
     # escaped: messages name expectations in [brackets], which rich would read as markup
-    console.print(f"[bold red]{_head('error')}:[/] {escape(str(exc))}")
+    # one paragraph, never broken inside a path or a value by the terminal's width
+    console.print(f"[bold red]{_head('error')}:[/] {escape(str(exc))}", soft_wrap=True)
     raise typer.Exit(2)
 
 
