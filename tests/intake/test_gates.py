@@ -330,3 +330,34 @@ def test_same_frame_gives_the_same_summary(spark, bank, gates, tmp_path):
         "expectation", "column", "severity", "reason", "success", "element_count",
         "unexpected_count", "unexpected_percent", "observed_value", "expected"}
     assert once.message() == again.message()
+
+
+def test_the_frame_ge_checks_keeps_every_answer(spark, schemas, gates):
+    """Dates out of range, amounts around zero and past 2^53 cents, equal and empty keys:
+    Great Expectations counts on its frame what it would count on the values themselves."""
+    estate = schemas["real_estate"]
+    big = 2**60
+    rows = [
+        {"certificate_no": f"C{i % 20}", "owner_seq": big + (i // 20) % 2 if i % 5 == 0 else i,
+         "owner_id": valid_id(i), "owner_name": "王五",
+         "share": [Decimal("-0.01"), Decimal("0.00"), Decimal("1.00"), Decimal("1.01"), None][i % 5],
+         "location": "渝中区", "use": "residential",
+         "area": Decimal("99999999999999999.99") if i == 7 else Decimal("80.00"),
+         "registration_date": [dt.date(1949, 12, 31), dt.date(1950, 1, 1), AS_OF,
+                               AS_OF + dt.timedelta(days=1), None][i % 5],
+         "status": "current"}
+        for i in range(60)
+    ]
+    types = {"decimal": "decimal(20,2)", "date": "date", "int": "bigint"}
+    ddl = ", ".join(f"{c.name} {types.get(c.type, 'string')}" for c in estate.columns)
+    df = spark.createDataFrame([tuple(r[n] for n in estate.names) for r in rows], ddl)
+    df = with_id_validity(df.withColumn("_row_ok", F.lit(True)), estate)
+    result = gates.validate(df, estate, GateLimits(), None, AS_OF, ["estate.parquet"])
+
+    found = {(e["reason"], e["column"]): e for e in result.expectations}
+    assert found[("OUT_OF_RANGE", "share")]["unexpected_count"] == 24  # -0.01 and 1.01
+    assert found[("OUT_OF_RANGE", "share")]["element_count"] == 60
+    assert found[("OUT_OF_RANGE", "area")]["unexpected_count"] == 1
+    assert found[("DATE_OUT_OF_RANGE", "registration_date")]["unexpected_count"] == 24
+    # 2^60 and 2^60 + 1 are one float: the rows of i = 0, 5, 10, 15 repeat at 40..55 only
+    assert found[("DUPLICATE_KEY", "certificate_no|owner_seq")]["unexpected_count"] == 8

@@ -221,10 +221,10 @@ def _numbers(array: pa.Array) -> Any:
     if pa.types.is_integer(array.type) and not array.null_count:
         return array.to_numpy()
     scale = array.type.scale if pa.types.is_decimal(array.type) else 0
-    floats = array.cast(pa.float64())
-    biggest = pc.max(pc.abs(floats)).as_py() or 0
+    bounds = pc.min_max(array).as_py()
+    biggest = max((abs(v) for v in bounds.values() if v is not None), default=0)
     if biggest < EXACT_UNITS / 10 ** (scale + 2 if scale else 0):
-        return floats.to_numpy(zero_copy_only=False)
+        return array.cast(pa.float64()).to_numpy(zero_copy_only=False)
     return array.to_pandas()
 
 
