@@ -51,22 +51,24 @@ def _lang(value: str | None) -> str:
 
 
 def _say(key: str, **values) -> str:
-    from pipelines.review.messages import say
+    """A message of the "cli" table: a sentence, the two languages two spaces apart."""
+    from pipelines.review.messages import cli_text
 
-    return say(key, _LANG[0], **values)
+    return cli_text(key, _LANG[0], sep="  ", **values)
 
 
 def _head(key: str, **values) -> str:
-    from pipelines.review.messages import head
+    """A title, header or label of the "cli" table: "中文 English", or the English."""
+    from pipelines.review.messages import cli_text
 
-    return head(key, _LANG[0], **values)
+    return cli_text(key, _LANG[0], **values)
 
 
 def _word(key: str, **values) -> str:
-    """A cell's word of the "cli" message table in the language alone (the header is bilingual)."""
-    from pipelines.review.messages import CLI
+    """A cell's word of the "cli" table in the language alone (the header is bilingual)."""
+    from pipelines.review.messages import cli_text
 
-    return CLI[key][0 if _LANG[0] == "zh" else 1].format(**values)
+    return cli_text(key, _LANG[0], alone=True, **values)
 
 
 def _table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:

@@ -319,20 +319,11 @@ CONFIDENCE = by_lang(CONFIDENCE_WORDS)
 TIERS = {"zh": by_lang(TIER)["zh"]}
 
 
-def say(key: str, lang: str, **values) -> str:
-    """A CLI message of the "cli" table in `lang`: the Chinese with the English beside (zh), or
-    the English alone (en); `values` fill its {placeholders}."""
-    zh, en = CLI[key]
+def cli_text(key: str, lang: str, sep: str = " ", alone: bool = False, **values) -> str:
+    """An entry of the "cli" table in `lang`, its {placeholders} filled from `values`: the
+    English alone (en), else the Chinese with the English beside it after `sep`, or the Chinese
+    alone (`alone`, for a table cell whose header is bilingual already)."""
+    zh, en = (text.format(**values) for text in CLI[key])
     if lang == "en":
-        return en.format(**values)
-    zh, en = zh.format(**values), en.format(**values)
-    return zh if zh == en else f"{zh}  {en}"
-
-
-def head(key: str, lang: str, **values) -> str:
-    """A table title or column header of the "cli" table: "中文 English" (zh) or the English (en)."""
-    zh, en = CLI[key]
-    if lang == "en":
-        return en.format(**values)
-    zh, en = zh.format(**values), en.format(**values)
-    return zh if zh == en else f"{zh} {en}"
+        return en
+    return zh if alone or zh == en else f"{zh}{sep}{en}"
